@@ -4,7 +4,6 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/__tests__/**/*.test.ts'],
-  // ts-jest type-checks each file; `npm run typecheck` does that for the whole tree, so tests only transpile.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  // tsconfig's isolatedModules makes ts-jest transpile file by file; `npm run typecheck` checks the whole tree.
   testTimeout: 20000
 }

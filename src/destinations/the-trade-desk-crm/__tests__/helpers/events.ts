@@ -1,0 +1,45 @@
+import { createTestEvent, type SegmentEvent } from '@segment/actions-core'
+
+export const SETTINGS = {
+  auth_token: 'test-token-0123456789',
+  advertiser_id: 'adv123',
+  __segment_internal_engage_force_full_sync: true,
+  __segment_internal_engage_batch_sync: true
+}
+
+export const API = 'https://api.thetradedesk.com'
+export const DROP_HOST = 'https://drop.storage.example'
+
+/** Mapping as a marketer saves it; field defaults fill the rest. */
+export function mapping(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'High Value', region: 'US', pii_type: 'EmailHashedUnifiedId2', ...overrides }
+}
+
+/** A deterministic distinct address for person `i`. */
+export function emailOf(i: number): string {
+  return `person${i}@example.com`
+}
+
+export function audienceEvent(
+  email: string | undefined,
+  options: { entered?: boolean; phone?: string; externalId?: string; audienceKey?: string } = {}
+): SegmentEvent {
+  const entered = options.entered ?? true
+  const key = options.audienceKey ?? 'high_value'
+  const traits: Record<string, string> = {}
+  if (email !== undefined) traits.email = email
+  if (options.phone !== undefined) traits.phone = options.phone
+  const personas: Record<string, string> = { computation_class: 'audience', computation_key: key }
+  if (options.externalId) personas.external_audience_id = options.externalId
+  return createTestEvent({
+    type: 'track',
+    event: entered ? 'Audience Entered' : 'Audience Exited',
+    properties: { audience_key: key, [key]: entered },
+    context: { personas, traits }
+  })
+}
+
+/** `count` entered events with distinct emails, starting at person `from`. */
+export function enteredBatch(count: number, from = 0): SegmentEvent[] {
+  return Array.from({ length: count }, (_, i) => audienceEvent(emailOf(from + i)))
+}

@@ -1,0 +1,179 @@
+import type { RequestClient } from '@segment/actions-core'
+import {
+  API_TIMEOUT_MS,
+  UPLOAD_BYTES_PER_MS,
+  UPLOAD_TIMEOUT_BASE_MS,
+  type MergeMode,
+  type PiiType,
+  type Region
+} from './constants'
+import { toSegmentError, TtdRejectedError, unreadableAnswer, type TtdOperation } from './errors'
+import type {
+  CreateSegmentRequest,
+  CreateSegmentResponse,
+  CrmSegment,
+  DropRequest,
+  DropResponse,
+  ListSegmentsResponse
+} from './types'
+
+export interface TtdClientConfig {
+  apiBaseUrl: string
+  token: string
+  advertiserId: string
+  /** Test-only: lets a loopback sandbox hand out plain-http drop URLs. Production requires https. */
+  allowLoopbackHttpDrops?: boolean
+}
+
+/** Upper bound on listing pages, in case TTD keeps handing out fresh tokens for empty-looking pages. */
+const MAX_LIST_PAGES = 10_000
+
+/**
+ * Typed client for TTD's CRM Data API. It knows the four calls and their failure modes, nothing of
+ * Segment payloads. The token goes into the `TTD-Auth` header of API calls only: the drop URL is a
+ * pre-signed storage location that must never see it.
+ */
+export class TtdCrmClient {
+  constructor(
+    private readonly request: RequestClient,
+    private readonly config: TtdClientConfig
+  ) {}
+
+  get advertiserId(): string {
+    return this.config.advertiserId
+  }
+
+  /** The first listing page: enough to prove the token has rights on the advertiser. */
+  async listFirstPage(): Promise<CrmSegment[]> {
+    const body = await this.callApi<ListSegmentsResponse>('list CRM segments', this.listUrl(), { method: 'GET' })
+    return Array.isArray(body.Segments) ? body.Segments : []
+  }
+
+  /** Every CRM segment of the advertiser, across all pages. */
+  async listSegments(): Promise<CrmSegment[]> {
+    const operation: TtdOperation = 'list CRM segments'
+    const base = this.listUrl()
+    const segments: CrmSegment[] = []
+    const seenTokens = new Set<string>()
+    let url = base
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const body = await this.callApi<ListSegmentsResponse>(operation, url, { method: 'GET' })
+      const pageSegments = body.Segments
+      if (pageSegments !== undefined && !Array.isArray(pageSegments))
+        throw unreadableAnswer(operation, 'Segments is not a list')
+      if (!pageSegments || pageSegments.length === 0) break
+      for (const segment of pageSegments) {
+        if (!segment || typeof segment.CrmDataId !== 'string')
+          throw unreadableAnswer(operation, 'a segment has no CrmDataId')
+        segments.push(segment)
+      }
+      const token = body.PagingToken
+      if (typeof token !== 'string' || token === '' || seenTokens.has(token)) break
+      seenTokens.add(token)
+      url = `${base}?pagingToken=${encodeURIComponent(token)}`
+    }
+    return segments
+  }
+
+  async createSegment(segmentName: string, region: Region): Promise<CreateSegmentResponse> {
+    const operation: TtdOperation = 'create the CRM segment'
+    const json: CreateSegmentRequest = {
+      AdvertiserId: this.config.advertiserId,
+      SegmentName: segmentName,
+      Region: region
+    }
+    const body = await this.callApi<CreateSegmentResponse>(operation, `${this.config.apiBaseUrl}/crmdata/segment`, {
+      method: 'POST',
+      json
+    })
+    if (typeof body.CrmDataId !== 'string' || body.CrmDataId === '') throw unreadableAnswer(operation, 'no CrmDataId')
+    return body
+  }
+
+  async requestDrop(crmDataId: string, piiType: PiiType, mergeMode: MergeMode): Promise<DropResponse> {
+    const operation: TtdOperation = 'request an upload location'
+    const path = `${encodeURIComponent(this.config.advertiserId)}/${encodeURIComponent(crmDataId)}`
+    const json: DropRequest = { PiiType: piiType, MergeMode: mergeMode }
+    const body = await this.callApi<DropResponse>(operation, `${this.config.apiBaseUrl}/crmdata/segment/${path}`, {
+      method: 'POST',
+      json
+    })
+    if (typeof body.Url !== 'string' || body.Url === '') throw unreadableAnswer(operation, 'no Url')
+    this.assertSafeDropUrl(body.Url)
+    return body
+  }
+
+  /** PUTs the identifiers, one per line. No `TTD-Auth` header: the URL carries its own authorization. */
+  async upload(url: string, body: string): Promise<void> {
+    this.assertSafeDropUrl(url)
+    const timeout = UPLOAD_TIMEOUT_BASE_MS + Math.ceil(Buffer.byteLength(body) / UPLOAD_BYTES_PER_MS)
+    try {
+      await this.request(url, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'text/plain' },
+        body,
+        timeout,
+        skipResponseCloning: true
+      })
+    } catch (error) {
+      throw toSegmentError(error, {
+        operation: 'upload',
+        advertiserId: this.config.advertiserId,
+        token: this.config.token
+      })
+    }
+  }
+
+  private listUrl(): string {
+    return `${this.config.apiBaseUrl}/crmdata/segment/${encodeURIComponent(this.config.advertiserId)}`
+  }
+
+  /** PII goes to https only; a sandbox on loopback is the one exception, and only when allowed. */
+  private assertSafeDropUrl(url: string): void {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      throw unreadableAnswer('request an upload location', 'the upload URL is not a URL')
+    }
+    if (parsed.protocol === 'https:') return
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)
+    if (parsed.protocol === 'http:' && loopback && this.config.allowLoopbackHttpDrops) return
+    throw new TtdRejectedError(
+      'The Trade Desk returned an upload location that is not https; no personal data was sent there. ' +
+        'Contact The Trade Desk support if this persists.',
+      502
+    )
+  }
+
+  private async callApi<T>(
+    operation: TtdOperation,
+    url: string,
+    options: { method: 'GET' | 'POST'; json?: unknown }
+  ): Promise<T> {
+    let content: string
+    try {
+      const response = await this.request(url, {
+        ...options,
+        headers: { 'TTD-Auth': this.config.token },
+        timeout: API_TIMEOUT_MS
+      })
+      content = (response as unknown as { content?: string }).content ?? ''
+    } catch (error) {
+      throw toSegmentError(error, { operation, advertiserId: this.config.advertiserId, token: this.config.token })
+    }
+    return parseJsonObject<T>(operation, content)
+  }
+}
+
+function parseJsonObject<T>(operation: TtdOperation, content: string): T {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(content)
+  } catch {
+    throw unreadableAnswer(operation, 'not JSON')
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw unreadableAnswer(operation, 'not a JSON object')
+  return parsed as T
+}

@@ -1,0 +1,40 @@
+/** Production endpoint of TTD's API. Only the factory in `./index.ts` may point a definition elsewhere. */
+export const TTD_API_BASE_URL = 'https://api.thetradedesk.com/v3'
+
+/** TTD refuses any CRM upload holding fewer distinct identifiers than this. */
+export const MIN_DISTINCT_IDENTIFIERS = 1500
+
+/** Default and lower bound of the hidden `batch_size` field: a smaller batch could never reach the minimum. */
+export const DEFAULT_BATCH_SIZE = 100_000
+export const MIN_BATCH_SIZE = MIN_DISTINCT_IDENTIFIERS
+
+export const REGIONS = ['US', 'EU', 'APAC'] as const
+export type Region = (typeof REGIONS)[number]
+
+export const PII_TYPES = ['Email', 'EmailHashedUnifiedId2', 'Phone', 'PhoneNumberHashedUnifiedId2'] as const
+export type PiiType = (typeof PII_TYPES)[number]
+
+export type MergeMode = 'Replace' | 'Add'
+
+export const AUDIENCE_ENTERED = 'Audience Entered'
+export const AUDIENCE_EXITED = 'Audience Exited'
+
+/** JSON calls to TTD's API are small; anything slower than this is an outage to retry. */
+export const API_TIMEOUT_MS = 15_000
+/**
+ * The upload's timeout grows with its size: a base for connection set-up plus time for the body at a
+ * pessimistic 1 MB/s, so a million hashed emails (~45 MB) get ~75 s rather than the 10 s default.
+ */
+export const UPLOAD_TIMEOUT_BASE_MS = 30_000
+export const UPLOAD_BYTES_PER_MS = 1_000
+
+/**
+ * How long after a successful upload later batches of the same full sync append (`Add`) instead of
+ * replacing. Engage resends the whole audience every 24 hours and delivers one sync's batches within
+ * minutes to a few hours; 6 hours covers a slow, retried sync with room to spare while closing long
+ * before the next day's sync, which must start with a `Replace` to drop people who left the audience.
+ */
+export const SYNC_WINDOW_HOURS = 6
+
+/** A remembered CrmDataId is re-checked against TTD (by the drop request) at least this often. */
+export const SEGMENT_ID_CACHE_HOURS = 24

@@ -1,0 +1,158 @@
+import { HTTPError, IntegrationError, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
+
+/** The four calls of a sync, named as a marketer reads them in an error. */
+export type TtdOperation = 'list CRM segments' | 'create the CRM segment' | 'request an upload location' | 'upload'
+
+type RetryableStatus = ConstructorParameters<typeof RetryableError>[1]
+
+const MAX_TTD_MESSAGE_LENGTH = 300
+
+/**
+ * A permanent refusal by TTD (a 4xx other than auth and rate limiting), or a problem found before any
+ * request that no retry can fix. performBatch turns it into a failure of every affected event.
+ */
+export class TtdRejectedError extends IntegrationError {
+  constructor(message: string, status = 400) {
+    super(message, 'TTD_REJECTED', status)
+  }
+}
+
+/** The CRM segment a drop was requested for does not exist (any more) at TTD. */
+export class SegmentNotFoundError extends TtdRejectedError {
+  constructor(message: string) {
+    super(message, 404)
+  }
+}
+
+/** A malformed or incomplete answer from TTD: most likely a proxy or deployment hiccup, so worth a retry. */
+export function unreadableAnswer(operation: TtdOperation, what: string): RetryableError {
+  return new RetryableError(
+    `The Trade Desk's answer to "${operation}" could not be read (${what}). Segment will retry.`,
+    502
+  )
+}
+
+export interface ErrorContext {
+  operation: TtdOperation
+  advertiserId: string
+  /** Secret to scrub from anything TTD echoes back, however unlikely. */
+  token: string
+}
+
+/**
+ * The one place that turns a failed TTD call into the error Segment acts on:
+ * auth problems stop the batch with a message to fix the settings, rate limits, 5xx, timeouts and
+ * broken connections are retried, any other refusal fails the events with TTD's own explanation.
+ */
+export function toSegmentError(error: unknown, ctx: ErrorContext): Error {
+  if (error instanceof HTTPError) return fromHttpStatus(error.response.status, ttdMessage(error, ctx.token), ctx, error)
+  if (isTimeout(error)) {
+    return new RetryableError(`The Trade Desk did not answer "${ctx.operation}" in time. Segment will retry.`, 504)
+  }
+  if (isNetworkFailure(error)) {
+    return new RetryableError(
+      `The connection to The Trade Desk failed during "${ctx.operation}". Segment will retry.`,
+      503
+    )
+  }
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+function fromHttpStatus(status: number, message: string, ctx: ErrorContext, error: HTTPError): Error {
+  const retryAfter = error.response.headers.get('retry-after')
+  if (status === 429) {
+    const wait = retryAfter ? ` and asked to wait ${retryAfter.slice(0, 20)} seconds` : ''
+    return new RetryableError(`The Trade Desk rate-limited "${ctx.operation}" (429)${wait}. Segment will retry.`, 429)
+  }
+  if (status === 408 || status >= 500) {
+    return new RetryableError(
+      `The Trade Desk failed to "${ctx.operation}" (${status}). Segment will retry.`,
+      retryableStatus(status)
+    )
+  }
+  if (ctx.operation === 'upload') return fromUploadStatus(status, message)
+  if (status === 401) {
+    return new InvalidAuthenticationError(
+      'The Trade Desk rejected the API token (401). Check the Auth Token setting: it must be a current ' +
+        "long-lived token from TTD's developer portal (Manage API Tokens)."
+    )
+  }
+  if (status === 403) {
+    return new InvalidAuthenticationError(
+      `The API token has no rights on advertiser "${ctx.advertiserId}" (403). Check the Advertiser ID setting and ` +
+        'that the token belongs to a user with access to that advertiser.'
+    )
+  }
+  if (status === 404 && ctx.operation === 'request an upload location') {
+    return new SegmentNotFoundError(`The Trade Desk does not know this CRM segment (404): ${message}`)
+  }
+  if (status === 404 && ctx.operation === 'list CRM segments') {
+    return new TtdRejectedError(
+      `The Trade Desk does not know advertiser "${ctx.advertiserId}" (404). Check the Advertiser ID setting.`,
+      404
+    )
+  }
+  return new TtdRejectedError(`The Trade Desk refused to ${ctx.operation} (${status}): ${message}`, status)
+}
+
+/**
+ * The upload goes to a pre-signed storage URL, not TTD's API: 401/403 there mean the URL expired or
+ * was already used, which a retry fixes because the next attempt asks for a fresh one.
+ */
+function fromUploadStatus(status: number, message: string): Error {
+  if (status === 401 || status === 403) {
+    return new RetryableError(
+      `The upload location refused the file (${status}); it has probably expired. Segment will retry with a new one.`,
+      503
+    )
+  }
+  return new TtdRejectedError(`The Trade Desk refused the uploaded file (${status}): ${message}`, status)
+}
+
+function retryableStatus(status: number): RetryableStatus {
+  const allowed = [408, 500, 502, 503, 504]
+  return (allowed.includes(status) ? status : 503) as RetryableStatus
+}
+
+/** TTD's explanation from a JSON `Message`, else the start of the body; clipped and never carrying the token. */
+function ttdMessage(error: HTTPError, token: string): string {
+  const response = error.response as HTTPError['response'] & { data?: unknown; content?: string }
+  const data = response.data
+  let text = ''
+  if (data && typeof data === 'object' && typeof (data as { Message?: unknown }).Message === 'string') {
+    text = (data as { Message: string }).Message
+  } else if (typeof response.content === 'string') {
+    text = response.content
+  }
+  text = text
+    .slice(0, 4 * MAX_TTD_MESSAGE_LENGTH)
+    .replace(/\s+/g, ' ')
+    .trim()
+  if (token) text = text.split(token).join('[redacted]')
+  if (text.length > MAX_TTD_MESSAGE_LENGTH) text = text.slice(0, MAX_TTD_MESSAGE_LENGTH) + '…'
+  return text || error.response.statusText || 'no explanation given'
+}
+
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name
+  const code = (error as { code?: unknown })?.code
+  return name === 'TimeoutError' || name === 'RequestTimeoutError' || code === 'ETIMEDOUT'
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH'
+])
+
+function isNetworkFailure(error: unknown): boolean {
+  const e = error as { name?: unknown; type?: unknown; code?: unknown; errno?: unknown }
+  if (e?.name === 'FetchError') return true
+  if (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) return true
+  return e?.name === 'RequestClientError' || e?.name === 'AbortError'
+}

@@ -1,0 +1,20 @@
+// Generated file. DO NOT MODIFY IT BY HAND: run `npm run types` after changing fields.
+
+export interface Settings {
+  /**
+   * A long-lived API token of The Trade Desk. Create it in TTD's developer portal under Manage API Tokens, as a user with access to the advertiser below.
+   */
+  auth_token: string
+  /**
+   * ID of the advertiser in The Trade Desk whose CRM Data Segments Segment manages (shown in TTD's UI).
+   */
+  advertiser_id: string
+  /**
+   * Engage resends the full audience every 24 hours, so that The Trade Desk segment is replaced with it.
+   */
+  __segment_internal_engage_force_full_sync: boolean
+  /**
+   * Engage delivers audiences to this destination in batches.
+   */
+  __segment_internal_engage_batch_sync: boolean
+}

@@ -1,0 +1,50 @@
+import type { DestinationDefinition } from '@segment/actions-core'
+import { TtdCrmClient } from './api'
+import { TTD_API_BASE_URL } from './constants'
+import type { Settings } from './generated-types'
+import { settingsFields } from './settings'
+import { buildSyncAudience } from './syncAudience'
+
+export interface DestinationOptions {
+  /**
+   * Where TTD's API is. Only code (the local runner, tests) can set it, never a setting or mapping
+   * field: a customer-controlled host would receive the token and the PII.
+   */
+  apiBaseUrl?: string
+  /** Accept plain-http drop URLs on loopback, for the embedded sandbox. */
+  allowLoopbackHttpDrops?: boolean
+}
+
+export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
+  const env = {
+    apiBaseUrl: (options.apiBaseUrl ?? TTD_API_BASE_URL).replace(/\/+$/, ''),
+    allowLoopbackHttpDrops: options.allowLoopbackHttpDrops === true
+  }
+  return {
+    name: 'The Trade Desk CRM',
+    slug: 'actions-the-trade-desk-crm',
+    mode: 'cloud',
+    description:
+      'Sync Twilio Engage audiences to The Trade Desk as CRM Data Segments, matched on email or phone number.',
+    authentication: {
+      scheme: 'custom',
+      fields: settingsFields,
+      testAuthentication: async (request, { settings }) => {
+        const client = new TtdCrmClient(request, {
+          apiBaseUrl: env.apiBaseUrl,
+          token: settings.auth_token,
+          advertiserId: settings.advertiser_id
+        })
+        await client.listFirstPage()
+        return true
+      }
+    },
+    actions: {
+      syncAudience: buildSyncAudience(env)
+    }
+  }
+}
+
+/** The definition the Segment runtime loads: always TTD's production API. */
+const destination = createTheTradeDeskCrm()
+export default destination

@@ -1,0 +1,48 @@
+import { hash } from 'node:crypto'
+
+const SHA256_HEX_LENGTH = 64
+const SHA256_BASE64_LENGTH = 44
+const SHA256_BYTES = 32
+
+/** TTD's hashed form: SHA-256 over the UTF-8 bytes, base64 with padding (44 characters). */
+export function sha256Base64(normalized: string): string {
+  return hash('sha256', normalized, 'base64')
+}
+
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
+}
+
+function isBase64Code(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47
+}
+
+/** A SHA-256 digest written as 64 hex characters. */
+export function isSha256Hex(value: string): boolean {
+  if (value.length !== SHA256_HEX_LENGTH) return false
+  for (let i = 0; i < SHA256_HEX_LENGTH; i++) if (!isHexCode(value.charCodeAt(i))) return false
+  return true
+}
+
+/**
+ * A SHA-256 digest already in TTD's form: 43 base64 characters and one `=`. Only canonical encodings
+ * count (the last character's unused bits are zero), so re-encoding the bytes gives the same text.
+ */
+export function isSha256Base64(value: string): boolean {
+  if (value.length !== SHA256_BASE64_LENGTH || value.charCodeAt(43) !== 61) return false
+  for (let i = 0; i < 43; i++) if (!isBase64Code(value.charCodeAt(i))) return false
+  return (
+    Buffer.from(value, 'base64').length === SHA256_BYTES && Buffer.from(value, 'base64').toString('base64') === value
+  )
+}
+
+export function looksHashed(value: string): boolean {
+  return isSha256Hex(value) || isSha256Base64(value)
+}
+
+/** The base64 form of an input that is already a SHA-256 digest, or undefined when it is not one. */
+export function existingDigestAsBase64(value: string): string | undefined {
+  if (isSha256Base64(value)) return value
+  if (isSha256Hex(value)) return Buffer.from(value, 'hex').toString('base64')
+  return undefined
+}

@@ -1,0 +1,47 @@
+import type { PiiType } from '../constants'
+import { normalizeEmail } from './email'
+import { existingDigestAsBase64, looksHashed, sha256Base64 } from './hash'
+import { normalizePhone } from './phone'
+import { reject, type NormalizeResult } from './result'
+
+export type { NormalizeResult } from './result'
+export { normalizeEmail } from './email'
+export { normalizePhone } from './phone'
+export { sha256Base64, isSha256Base64, isSha256Hex } from './hash'
+
+export function isEmailType(piiType: PiiType): boolean {
+  return piiType === 'Email' || piiType === 'EmailHashedUnifiedId2'
+}
+
+export function isHashedType(piiType: PiiType): boolean {
+  return piiType === 'EmailHashedUnifiedId2' || piiType === 'PhoneNumberHashedUnifiedId2'
+}
+
+/** What the identifier is called in messages a marketer reads. */
+export function identifierLabel(piiType: PiiType): string {
+  return isEmailType(piiType) ? 'Email' : 'Phone number'
+}
+
+/**
+ * Turns one raw identifier into the line TTD receives for `piiType`: normalized, and for the hashed
+ * types SHA-256/base64. A value that already is a SHA-256 digest (hex or base64) is passed through for
+ * hashed types, because hashing it again would match nobody, and refused for plain types.
+ * Never throws, whatever `raw` is.
+ */
+export function toUploadLine(piiType: PiiType, raw: unknown): NormalizeResult {
+  const label = identifierLabel(piiType)
+  if (raw === undefined || raw === null || raw === '') return reject(`${label} is missing.`)
+  if (typeof raw !== 'string') return reject(`${label} must be text.`)
+  const trimmed = raw.trim()
+
+  if (isHashedType(piiType)) {
+    const digest = existingDigestAsBase64(trimmed)
+    if (digest !== undefined) return { ok: true, value: digest }
+  } else if (looksHashed(trimmed)) {
+    return reject(`${label} looks already hashed (SHA-256); choose the hashed PII type for hashed values.`)
+  }
+
+  const normalized = isEmailType(piiType) ? normalizeEmail(trimmed) : normalizePhone(trimmed)
+  if (!normalized.ok || !isHashedType(piiType)) return normalized
+  return { ok: true, value: sha256Base64(normalized.value) }
+}

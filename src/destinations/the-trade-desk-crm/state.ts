@@ -1,0 +1,68 @@
+import type { StateContext } from '@segment/actions-core'
+import { SEGMENT_ID_CACHE_HOURS, SYNC_WINDOW_HOURS, type MergeMode, type Region } from './constants'
+
+/**
+ * What this destination remembers between batches, through the runtime's `stateContext` only: the
+ * definition runs on many machines, so nothing may live in process memory across invocations.
+ * Without a usable `stateContext` every method degrades to "nothing remembered", which is always safe:
+ * each batch then replaces and looks its segment up again.
+ */
+export class SyncState {
+  private constructor(private readonly context: StateContext | undefined) {}
+
+  static from(context: StateContext | undefined): SyncState {
+    const usable =
+      !!context && typeof context.getRequestContext === 'function' && typeof context.setResponseContext === 'function'
+    return new SyncState(usable ? context : undefined)
+  }
+
+  get enabled(): boolean {
+    return this.context !== undefined
+  }
+
+  /** `Add` while a full sync's window is open for this segment, `Replace` to start a new one. */
+  async mergeModeFor(advertiserId: string, crmDataId: string): Promise<MergeMode> {
+    return (await this.read(windowKey(advertiserId, crmDataId))) ? 'Add' : 'Replace'
+  }
+
+  /**
+   * Called after a `Replace` upload succeeded, never before: a failed first batch must stay a `Replace`
+   * on retry. The window is fixed from that first upload; later `Add`s do not extend it, so the next
+   * day's sync always starts by replacing.
+   */
+  openSyncWindow(advertiserId: string, crmDataId: string, now = new Date()): void {
+    this.write(windowKey(advertiserId, crmDataId), now.toISOString(), { hour: SYNC_WINDOW_HOURS })
+  }
+
+  async cachedSegmentId(advertiserId: string, region: Region, name: string): Promise<string | undefined> {
+    return this.read(segmentKey(advertiserId, region, name))
+  }
+
+  rememberSegmentId(advertiserId: string, region: Region, name: string, crmDataId: string): void {
+    this.write(segmentKey(advertiserId, region, name), crmDataId, { hour: SEGMENT_ID_CACHE_HOURS })
+  }
+
+  /** The runtime has no delete: an empty value with a short life reads as "not cached". */
+  forgetSegmentId(advertiserId: string, region: Region, name: string): void {
+    this.write(segmentKey(advertiserId, region, name), '', { second: 1 })
+  }
+
+  private async read(key: string): Promise<string | undefined> {
+    if (!this.context) return undefined
+    // The runtime answers synchronously today; awaiting also accepts a promise-returning implementation.
+    const value: unknown = await this.context.getRequestContext(key)
+    return typeof value === 'string' && value !== '' ? value : undefined
+  }
+
+  private write(key: string, value: string, ttl: { hour?: number; second?: number }): void {
+    this.context?.setResponseContext(key, value, ttl)
+  }
+}
+
+function windowKey(advertiserId: string, crmDataId: string): string {
+  return `ttd-crm:sync-window:${advertiserId}:${crmDataId}`
+}
+
+function segmentKey(advertiserId: string, region: Region, name: string): string {
+  return `ttd-crm:segment-id:${advertiserId}:${region}:${encodeURIComponent(name)}`
+}

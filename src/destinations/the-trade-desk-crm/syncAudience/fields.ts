@@ -1,0 +1,96 @@
+import type { InputField } from '@segment/actions-core'
+import { DEFAULT_BATCH_SIZE, MIN_BATCH_SIZE, MIN_DISTINCT_IDENTIFIERS } from '../constants'
+
+/** Field keys are part of saved customer mappings: never rename them. */
+export const fields: Record<string, InputField> = {
+  name: {
+    label: 'Segment Name',
+    description:
+      'Name of the CRM Data Segment in The Trade Desk. The segment with exactly this name is used, and created in ' +
+      'the Region below when the advertiser has none. The Trade Desk allows several segments with one name; if ' +
+      'that happens the sync stops until you rename or remove the extra segments in The Trade Desk. Defaults to ' +
+      "the Engage audience's key.",
+    type: 'string',
+    required: true,
+    default: { '@path': '$.context.personas.computation_key' }
+  },
+  region: {
+    label: 'Region',
+    description:
+      'Where The Trade Desk stores the segment: US (United States and Canada), EU (European Union and the UK) or ' +
+      'APAC (Asia-Pacific). It must match the region of an existing segment of that name. Phone numbers cannot ' +
+      'be uploaded to EU segments.',
+    type: 'string',
+    required: true,
+    default: 'US',
+    choices: [
+      { label: 'US (United States and Canada)', value: 'US' },
+      { label: 'EU (European Union and the UK)', value: 'EU' },
+      { label: 'APAC (Asia-Pacific)', value: 'APAC' }
+    ]
+  },
+  pii_type: {
+    label: 'PII Type',
+    description:
+      'Which identifier to send and in which form. Plain types send the normalized email or phone number and let ' +
+      'The Trade Desk hash it; hashed types are normalized and SHA-256 hashed by Segment before upload (values ' +
+      'that arrive already SHA-256 hashed, as hex or base64, are sent as they are). Email uses the Email field, ' +
+      'Phone the Phone field.',
+    type: 'string',
+    required: true,
+    choices: [
+      { label: 'Email', value: 'Email' },
+      { label: 'Email, hashed (SHA-256, UID2 rules)', value: 'EmailHashedUnifiedId2' },
+      { label: 'Phone number (E.164)', value: 'Phone' },
+      { label: 'Phone number, hashed (SHA-256, UID2 rules)', value: 'PhoneNumberHashedUnifiedId2' }
+    ]
+  },
+  email: {
+    label: 'Email',
+    description:
+      "The person's email address, used when PII Type is an email type. Normalized before upload: trimmed, " +
+      'lowercased, and for gmail.com without dots or +suffix in the part before the @.',
+    type: 'string',
+    default: { '@path': '$.context.traits.email' }
+  },
+  phone: {
+    label: 'Phone',
+    description:
+      "The person's phone number, used when PII Type is a phone type. It must include the country code " +
+      '(E.164, for example +1 415 555 0100); spaces, dashes, dots and parentheses are removed.',
+    type: 'string',
+    default: { '@path': '$.context.traits.phone' }
+  },
+  external_id: {
+    label: 'External Audience ID',
+    description:
+      'CrmDataId of the segment to write to when the audience was created through this destination. When present ' +
+      'it is used instead of looking the segment up by name.',
+    type: 'string',
+    unsafe_hidden: true,
+    default: { '@path': '$.context.personas.external_audience_id' }
+  },
+  event_name: {
+    label: 'Event Name',
+    description:
+      'Name of the Engage event. Decides membership when the event carries no audience flag: Audience Exited ' +
+      'leaves the person out of the upload.',
+    type: 'string',
+    unsafe_hidden: true,
+    default: { '@path': '$.event' }
+  },
+  enable_batching: {
+    label: 'Enable Batching',
+    description: `Keep this on. The Trade Desk accepts uploads of at least ${MIN_DISTINCT_IDENTIFIERS} distinct people only, which single events can never reach.`,
+    type: 'boolean',
+    default: true
+  },
+  batch_size: {
+    label: 'Batch Size',
+    description: `Most events sent in one upload. At least ${MIN_BATCH_SIZE}, the minimum The Trade Desk accepts.`,
+    type: 'number',
+    unsafe_hidden: true,
+    default: DEFAULT_BATCH_SIZE,
+    minimum: MIN_BATCH_SIZE
+  }
+}

@@ -1,0 +1,40 @@
+// Generated file. DO NOT MODIFY IT BY HAND: run `npm run types` after changing fields.
+
+export interface Payload {
+  /**
+   * Name of the CRM Data Segment in The Trade Desk. The segment with exactly this name is used, and created in the Region below when the advertiser has none. The Trade Desk allows several segments with one name; if that happens the sync stops until you rename or remove the extra segments in The Trade Desk. Defaults to the Engage audience's key.
+   */
+  name: string
+  /**
+   * Where The Trade Desk stores the segment: US (United States and Canada), EU (European Union and the UK) or APAC (Asia-Pacific). It must match the region of an existing segment of that name. Phone numbers cannot be uploaded to EU segments.
+   */
+  region: 'US' | 'EU' | 'APAC'
+  /**
+   * Which identifier to send and in which form. Plain types send the normalized email or phone number and let The Trade Desk hash it; hashed types are normalized and SHA-256 hashed by Segment before upload (values that arrive already SHA-256 hashed, as hex or base64, are sent as they are). Email uses the Email field, Phone the Phone field.
+   */
+  pii_type: 'Email' | 'EmailHashedUnifiedId2' | 'Phone' | 'PhoneNumberHashedUnifiedId2'
+  /**
+   * The person's email address, used when PII Type is an email type. Normalized before upload: trimmed, lowercased, and for gmail.com without dots or +suffix in the part before the @.
+   */
+  email?: string
+  /**
+   * The person's phone number, used when PII Type is a phone type. It must include the country code (E.164, for example +1 415 555 0100); spaces, dashes, dots and parentheses are removed.
+   */
+  phone?: string
+  /**
+   * CrmDataId of the segment to write to when the audience was created through this destination. When present it is used instead of looking the segment up by name.
+   */
+  external_id?: string
+  /**
+   * Name of the Engage event. Decides membership when the event carries no audience flag: Audience Exited leaves the person out of the upload.
+   */
+  event_name?: string
+  /**
+   * Keep this on. The Trade Desk accepts uploads of at least 1500 distinct people only, which single events can never reach.
+   */
+  enable_batching?: boolean
+  /**
+   * Most events sent in one upload. At least 1500, the minimum The Trade Desk accepts.
+   */
+  batch_size?: number
+}
