@@ -23,7 +23,12 @@ export interface TtdClientConfig {
   advertiserId: string
   /** Test-only: lets a loopback sandbox hand out plain-http drop URLs. Production requires https. */
   allowLoopbackHttpDrops?: boolean
+  /** Timeout of each JSON call; the default suits production. */
+  apiTimeoutMs?: number
 }
+
+/** Where TTD's API is and how to reach it: fixed per definition, never from customer settings. */
+export type ApiEnvironment = Omit<TtdClientConfig, 'token' | 'advertiserId'>
 
 /** Upper bound on listing pages, in case TTD keeps handing out fresh tokens for empty-looking pages. */
 const MAX_LIST_PAGES = 10_000
@@ -156,7 +161,7 @@ export class TtdCrmClient {
       const response = await this.request(url, {
         ...options,
         headers: { 'TTD-Auth': this.config.token },
-        timeout: API_TIMEOUT_MS
+        timeout: this.config.apiTimeoutMs ?? API_TIMEOUT_MS
       })
       content = (response as unknown as { content?: string }).content ?? ''
     } catch (error) {

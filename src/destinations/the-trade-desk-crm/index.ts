@@ -1,5 +1,5 @@
 import type { DestinationDefinition } from '@segment/actions-core'
-import { TtdCrmClient } from './api'
+import { TtdCrmClient, type ApiEnvironment } from './api'
 import { TTD_API_BASE_URL } from './constants'
 import type { Settings } from './generated-types'
 import { settingsFields } from './settings'
@@ -13,12 +13,15 @@ export interface DestinationOptions {
   apiBaseUrl?: string
   /** Accept plain-http drop URLs on loopback, for the embedded sandbox. */
   allowLoopbackHttpDrops?: boolean
+  /** Timeout of each JSON call to TTD, for tests that simulate a hanging API. */
+  apiTimeoutMs?: number
 }
 
 export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
-  const env = {
+  const env: ApiEnvironment = {
     apiBaseUrl: (options.apiBaseUrl ?? TTD_API_BASE_URL).replace(/\/+$/, ''),
-    allowLoopbackHttpDrops: options.allowLoopbackHttpDrops === true
+    allowLoopbackHttpDrops: options.allowLoopbackHttpDrops === true,
+    apiTimeoutMs: options.apiTimeoutMs
   }
   return {
     name: 'The Trade Desk CRM',
@@ -31,7 +34,7 @@ export function createTheTradeDeskCrm(options: DestinationOptions = {}): Destina
       fields: settingsFields,
       testAuthentication: async (request, { settings }) => {
         const client = new TtdCrmClient(request, {
-          apiBaseUrl: env.apiBaseUrl,
+          ...env,
           token: settings.auth_token,
           advertiserId: settings.advertiser_id
         })

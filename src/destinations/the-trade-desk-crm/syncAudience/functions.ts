@@ -6,7 +6,7 @@ import {
   type ExecuteInput,
   type RequestClient
 } from '@segment/actions-core'
-import { TtdCrmClient } from '../api'
+import { TtdCrmClient, type ApiEnvironment } from '../api'
 import { AUDIENCE_EXITED, MIN_DISTINCT_IDENTIFIERS, type PiiType, type Region } from '../constants'
 import { TtdRejectedError } from '../errors'
 import type { Settings } from '../generated-types'
@@ -15,12 +15,6 @@ import type { SegmentTarget } from '../segment-resolver'
 import { SyncState } from '../state'
 import { uploadIdentifiers, type UploadReceipt } from '../sync'
 import type { Payload } from './generated-types'
-
-/** Where TTD's API lives for this definition; only the destination factory sets it. */
-export interface ApiEnvironment {
-  apiBaseUrl: string
-  allowLoopbackHttpDrops: boolean
-}
 
 export const LEFT_OUT_NOT_MEMBER =
   'Not uploaded: the person is not in the audience. Each upload replaces the segment, so people who left drop ' +
@@ -62,10 +56,9 @@ export async function performSyncBatch(
 ): Promise<MultiStatusResponse> {
   const plans = planBatch(data.payload, data.audienceMembership)
   const client = new TtdCrmClient(request, {
-    apiBaseUrl: env.apiBaseUrl,
+    ...env,
     token: data.settings.auth_token,
-    advertiserId: data.settings.advertiser_id,
-    allowLoopbackHttpDrops: env.allowLoopbackHttpDrops
+    advertiserId: data.settings.advertiser_id
   })
   const state = SyncState.from(data.stateContext)
 

@@ -1,7 +1,8 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import { fields } from './fields'
-import { performSingle, performSyncBatch, type ApiEnvironment } from './functions'
+import type { ApiEnvironment } from '../api'
+import { performSingle, performSyncBatch } from './functions'
 import type { Payload } from './generated-types'
 
 export function buildSyncAudience(env: ApiEnvironment): ActionDefinition<Settings, Payload> {

@@ -1,4 +1,4 @@
-import { createTestEvent, type SegmentEvent } from '@segment/actions-core'
+import { createTestEvent, type JSONObject, type SegmentEvent } from '@segment/actions-core'
 
 export const SETTINGS = {
   auth_token: 'test-token-0123456789',
@@ -11,7 +11,7 @@ export const API = 'https://api.thetradedesk.com'
 export const DROP_HOST = 'https://drop.storage.example'
 
 /** Mapping as a marketer saves it; field defaults fill the rest. */
-export function mapping(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function mapping(overrides: JSONObject = {}): JSONObject {
   return { name: 'High Value', region: 'US', pii_type: 'EmailHashedUnifiedId2', ...overrides }
 }
 

@@ -1,0 +1,179 @@
+import nock from 'nock'
+import { createHash } from 'node:crypto'
+import { createTestIntegration } from '@segment/actions-core'
+import definition from '../../index'
+import { LEFT_OUT_NOT_MEMBER } from '../functions'
+import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/helpers/events'
+import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
+
+const sha256b64 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64')
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => nock.cleanAll())
+afterAll(() => nock.enableNetConnect())
+
+describe('membership', () => {
+  it('leaves exited members out of the upload and reports them as left out', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const exited = [
+      audienceEvent('gone1@example.com', { entered: false }),
+      audienceEvent('gone2@example.com', { entered: false })
+    ]
+    const results = await runBatch([...enteredBatch(1500), ...exited])
+
+    const lines = uploadedLines(capture)
+    expect(lines).toHaveLength(1500)
+    expect(lines).not.toContain(sha256b64('gone1@example.com'))
+    expect(results.slice(1500)).toEqual([
+      { status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER },
+      { status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER }
+    ])
+  })
+
+  it('falls back to the event name when the event carries no audience flag', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    // No properties[computation_key]: actions-core cannot tell membership and passes undefined.
+    const bare = (email: string, event: string) => ({
+      ...audienceEvent(email),
+      event,
+      properties: {}
+    })
+    const events = [
+      ...Array.from({ length: 1500 }, (_, i) => bare(emailOf(i), 'Audience Entered')),
+      bare('left@example.com', 'Audience Exited')
+    ]
+    const results = await runBatch(events)
+
+    expect(uploadedLines(capture)).toHaveLength(1500)
+    expect(uploadedLines(capture)).not.toContain(sha256b64('left@example.com'))
+    expect(results[1500]).toEqual({ status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER })
+    expect(results[0].status).toBe(200)
+  })
+
+  it('trusts the audience flag over the event name', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const flaggedOut = {
+      ...audienceEvent('flag@example.com'),
+      properties: { audience_key: 'high_value', high_value: false }
+    }
+    const results = await runBatch([...enteredBatch(1500), flaggedOut])
+    expect(uploadedLines(capture)).toHaveLength(1500)
+    expect(results[1500].body).toBe(LEFT_OUT_NOT_MEMBER)
+  })
+})
+
+describe('identifiers', () => {
+  it('fails an invalid or missing email alone, naming the problem and never the value', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const bad = [audienceEvent('not-an-email'), audienceEvent(undefined), audienceEvent('two@@example.com')]
+    const results = await runBatch([...enteredBatch(1500), ...bad])
+
+    expect(uploadedLines(capture)).toHaveLength(1500)
+    expect(results.slice(1500)).toEqual([
+      {
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: 'Email has no @.',
+        errorreporter: 'INTEGRATIONS'
+      },
+      {
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: 'Email is missing.',
+        errorreporter: 'INTEGRATIONS'
+      },
+      {
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: 'Email contains more than one @.',
+        errorreporter: 'INTEGRATIONS'
+      }
+    ])
+    expect(JSON.stringify(results)).not.toContain('not-an-email')
+  })
+
+  it('hashes normalized emails (gmail rule included) as SHA-256 base64 and reports the hash as sent', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const results = await runBatch([audienceEvent('  Jane.Doe+ads@Gmail.com '), ...enteredBatch(1500)])
+
+    const expected = sha256b64('janedoe@gmail.com')
+    expect(expected).toHaveLength(44)
+    expect(results[0]).toMatchObject({ status: 200, sent: expected })
+    expect(uploadedLines(capture)[0]).toBe(expected)
+  })
+
+  it('uploads plain emails normalized, not hashed, for the Email type', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const results = await runBatch([audienceEvent('Jane.Doe+ads@Gmail.com'), ...enteredBatch(1500)], {
+      mapping: mapping({ pii_type: 'Email' })
+    })
+    expect(results[0]).toMatchObject({ status: 200, sent: 'janedoe@gmail.com' })
+    expect(uploadedLines(capture)).toContain('janedoe@gmail.com')
+  })
+
+  it('passes pre-hashed input through: hex is re-encoded as base64, base64 is kept, neither is hashed again', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const digest = createHash('sha256').update('prehashed@example.com').digest()
+    const hexInput = digest.toString('hex').toUpperCase()
+    const otherDigest = sha256b64('other@example.com')
+    const results = await runBatch([audienceEvent(hexInput), audienceEvent(otherDigest), ...enteredBatch(1500)])
+
+    expect(results[0].sent).toBe(digest.toString('base64'))
+    expect(results[1].sent).toBe(otherDigest)
+    const lines = uploadedLines(capture)
+    expect(lines).toContain(digest.toString('base64'))
+    expect(lines).toContain(otherDigest)
+    expect(lines).not.toContain(sha256b64(hexInput.toLowerCase()))
+  })
+
+  it('refuses hashed-looking input for plain types', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const hashed = sha256b64('someone@example.com')
+    const results = await runBatch([audienceEvent(hashed), ...enteredBatch(1500)], {
+      mapping: mapping({ pii_type: 'Email' })
+    })
+    expect(results[0]).toEqual({
+      status: 400,
+      errortype: 'PAYLOAD_VALIDATION_FAILED',
+      errormessage: 'Email looks already hashed (SHA-256); choose the hashed PII type for hashed values.',
+      errorreporter: 'INTEGRATIONS'
+    })
+    expect(uploadedLines(capture)).not.toContain(hashed)
+  })
+
+  it('normalizes phone numbers to E.164 and hashes them for the hashed phone type', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const phones = Array.from({ length: 1500 }, (_, i) =>
+      audienceEvent(undefined, { phone: `+1 (415) 55${String(i).padStart(5, '0')}` })
+    )
+    const results = await runBatch([audienceEvent(undefined, { phone: '415-555-0100' }), ...phones], {
+      mapping: mapping({ pii_type: 'PhoneNumberHashedUnifiedId2' })
+    })
+    expect(results[0]).toMatchObject({ status: 400, errormessage: expect.stringContaining('must start with +') })
+    expect(results[1].sent).toBe(sha256b64('+14155500000'))
+    expect(uploadedLines(capture)).toHaveLength(1500)
+  })
+})
+
+describe('single events', () => {
+  it('explains that batching must stay enabled', async () => {
+    const integration = createTestIntegration(definition)
+    await expect(
+      integration.testAction('syncAudience', {
+        event: audienceEvent('one@example.com'),
+        mapping: mapping(),
+        settings: SETTINGS,
+        useDefaultMappings: true
+      })
+    ).rejects.toThrow('Turn Enable Batching on')
+  })
+})

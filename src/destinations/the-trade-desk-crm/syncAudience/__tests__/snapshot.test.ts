@@ -1,0 +1,99 @@
+import nock from 'nock'
+import { createHash } from 'node:crypto'
+import { API, audienceEvent, DROP_HOST, mapping, SETTINGS } from '../../__tests__/helpers/events'
+import { runBatch } from '../../__tests__/helpers/ttd-nock'
+
+/** Small seeded PRNG (mulberry32) so the batch, and so the snapshot, are the same on every run. */
+function seeded(seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function seededBatch(count: number) {
+  const random = seeded(20261128)
+  return Array.from({ length: count }, (_, i) => {
+    const user = Math.floor(random() * 1e9).toString(36)
+    return audienceEvent(i % 97 === 0 ? ` ${user}.Name+tag@Gmail.com ` : `${user}-${i}@example.org`)
+  })
+}
+
+interface RecordedRequest {
+  method: string
+  path: string
+  headers: Record<string, unknown>
+  body: unknown
+}
+
+/** Records what reached TTD: headers as sent, except the token's value (its presence is kept). */
+function record(requests: RecordedRequest[]) {
+  return function (
+    this: { req: { method: string; path: string; headers: Record<string, unknown> } },
+    _uri: string,
+    body: unknown
+  ) {
+    const headers = { ...this.req.headers }
+    if ('ttd-auth' in headers)
+      headers['ttd-auth'] = headers['ttd-auth'] === SETTINGS.auth_token ? '<the token>' : '<other>'
+    delete headers['user-agent']
+    delete headers['content-length']
+    if (typeof body === 'string' && body.includes('\n')) {
+      const lines = body.split('\n')
+      body = {
+        lines: lines.length - 1,
+        first: lines.slice(0, 2),
+        sha256: createHash('sha256').update(body).digest('hex')
+      }
+    }
+    requests.push({ method: this.req.method, path: this.req.path, headers, body })
+  }
+}
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => nock.cleanAll())
+afterAll(() => nock.enableNetConnect())
+
+it('sends exactly these requests to TTD for a seeded batch that creates its segment', async () => {
+  const requests: RecordedRequest[] = []
+  const keep = record(requests)
+  nock(API)
+    .get('/v3/crmdata/segment/adv123')
+    .reply(function (uri, body) {
+      keep.call(this, uri, body)
+      return [200, { Segments: [{ CrmDataId: 'other', SegmentName: 'Other', Region: 'US' }], PagingToken: 'p2' }]
+    })
+  nock(API)
+    .get('/v3/crmdata/segment/adv123?pagingToken=p2')
+    .reply(function (uri, body) {
+      keep.call(this, uri, body)
+      return [200, { Segments: [], PagingToken: null }]
+    })
+  nock(API)
+    .post('/v3/crmdata/segment')
+    .reply(function (uri, body) {
+      keep.call(this, uri, body)
+      return [200, { CrmDataId: 'crm-new', FirstPartyDataId: 7 }]
+    })
+  nock(API)
+    .post('/v3/crmdata/segment/adv123/crm-new')
+    .reply(function (uri, body) {
+      keep.call(this, uri, body)
+      return [200, { ReferenceId: 'ref-1', Url: `${DROP_HOST}/drop/abc?X-Signature=s1` }]
+    })
+  nock(DROP_HOST)
+    .put('/drop/abc')
+    .query(true)
+    .reply(function (uri, body) {
+      keep.call(this, uri, body)
+      return [200, '']
+    })
+
+  const results = await runBatch(seededBatch(1600), { mapping: mapping({ region: 'EU' }) })
+
+  expect(results.filter((r) => r.status === 200)).toHaveLength(1600)
+  expect(requests).toMatchSnapshot()
+})
