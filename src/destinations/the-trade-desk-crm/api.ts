@@ -25,6 +25,8 @@ export interface TtdClientConfig {
   allowLoopbackHttpDrops?: boolean
   /** Timeout of each JSON call; the default suits production. */
   apiTimeoutMs?: number
+  /** Fixed part of the upload's timeout, which also grows with the body's size. */
+  uploadTimeoutBaseMs?: number
 }
 
 /** Where TTD's API is and how to reach it: fixed per definition, never from customer settings. */
@@ -64,9 +66,10 @@ export class TtdCrmClient {
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const body = await this.callApi<ListSegmentsResponse>(operation, url, { method: 'GET' })
       const pageSegments = body.Segments
-      if (pageSegments !== undefined && !Array.isArray(pageSegments))
-        throw unreadableAnswer(operation, 'Segments is not a list')
-      if (!pageSegments || pageSegments.length === 0) break
+      // Only an explicit empty list ends the listing: a page without one could hide the segment and
+      // lead to creating a duplicate.
+      if (!Array.isArray(pageSegments)) throw unreadableAnswer(operation, 'no Segments list')
+      if (pageSegments.length === 0) break
       for (const segment of pageSegments) {
         if (!segment || typeof segment.CrmDataId !== 'string')
           throw unreadableAnswer(operation, 'a segment has no CrmDataId')
@@ -111,7 +114,9 @@ export class TtdCrmClient {
   /** PUTs the identifiers, one per line. No `TTD-Auth` header: the URL carries its own authorization. */
   async upload(url: string, body: string): Promise<void> {
     this.assertSafeDropUrl(url)
-    const timeout = UPLOAD_TIMEOUT_BASE_MS + Math.ceil(Buffer.byteLength(body) / UPLOAD_BYTES_PER_MS)
+    const timeout =
+      (this.config.uploadTimeoutBaseMs ?? UPLOAD_TIMEOUT_BASE_MS) +
+      Math.ceil(Buffer.byteLength(body) / UPLOAD_BYTES_PER_MS)
     try {
       await this.request(url, {
         method: 'PUT',

@@ -13,15 +13,17 @@ export interface DestinationOptions {
   apiBaseUrl?: string
   /** Accept plain-http drop URLs on loopback, for the embedded sandbox. */
   allowLoopbackHttpDrops?: boolean
-  /** Timeout of each JSON call to TTD, for tests that simulate a hanging API. */
+  /** Timeouts of TTD calls, for tests that simulate a hanging API or upload host. */
   apiTimeoutMs?: number
+  uploadTimeoutBaseMs?: number
 }
 
 export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
   const env: ApiEnvironment = {
     apiBaseUrl: (options.apiBaseUrl ?? TTD_API_BASE_URL).replace(/\/+$/, ''),
     allowLoopbackHttpDrops: options.allowLoopbackHttpDrops === true,
-    apiTimeoutMs: options.apiTimeoutMs
+    apiTimeoutMs: options.apiTimeoutMs,
+    uploadTimeoutBaseMs: options.uploadTimeoutBaseMs
   }
   return {
     name: 'The Trade Desk CRM',
