@@ -1,0 +1,169 @@
+/**
+ * The fault table of the README, replayed against the sandbox's fault injection over real loopback
+ * HTTP: for each TTD call and each fault, the outcome Segment sees, and proof that nothing is reported
+ * as uploaded unless the sandbox stored it, and that neither the token nor a raw email leaks.
+ */
+import { createTestIntegration, RetryableError, type Logger } from '@segment/actions-core'
+import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
+import { startSandbox, type FaultRule, type Sandbox, type SandboxRoute } from '../../sandbox'
+
+type Outcome = { kind: 'retry'; status: number } | { kind: 'fail-events'; status: number } | { kind: 'uploaded' }
+
+interface Row {
+  route: SandboxRoute
+  fault: string
+  rule?: Omit<FaultRule, 'route'>
+  outcome: Outcome
+}
+
+const retry = (status: number): Outcome => ({ kind: 'retry', status })
+const HTTP_FAULTS: [string, Omit<FaultRule, 'route'>, Outcome][] = [
+  ['429 with Retry-After', { status: 429, retryAfterSeconds: 7 }, retry(429)],
+  ['429 without Retry-After', { status: 429 }, retry(429)],
+  ['500', { status: 500 }, retry(500)],
+  ['502', { status: 502 }, retry(502)],
+  ['503', { status: 503 }, retry(503)],
+  ['504', { status: 504 }, retry(504)],
+  ['timeout', { latencyMs: 1500 }, retry(504)],
+  ['connection reset', { reset: true }, retry(503)]
+]
+
+const ROUTES: SandboxRoute[] = ['list', 'create', 'drop', 'upload']
+const ROWS: Row[] = [
+  ...ROUTES.flatMap((route) => HTTP_FAULTS.map(([fault, rule, outcome]) => ({ route, fault, rule, outcome }))),
+  ...(['list', 'create', 'drop'] as SandboxRoute[]).flatMap((route) => [
+    { route, fault: '200 with malformed JSON', rule: { malformedJson: true }, outcome: retry(502) },
+    { route, fault: '200 with incomplete JSON', rule: { incompleteJson: true }, outcome: retry(502) }
+  ]),
+  {
+    route: 'list',
+    fault: 'paging token repeating forever',
+    rule: { repeatPagingToken: true },
+    outcome: { kind: 'uploaded' }
+  },
+  {
+    route: 'drop',
+    fault: 'drop URL not https',
+    rule: { insecureDropUrl: true },
+    outcome: { kind: 'fail-events', status: 502 }
+  }
+]
+
+const RAW_EMAIL = (i: number) => `Fault.Person${i}@Example.com`
+
+function batch(count: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    type: 'track' as const,
+    event: 'Audience Entered',
+    properties: { audience_key: 'faulty', faulty: true },
+    context: { personas: { computation_class: 'audience', computation_key: 'faulty' }, traits: { email: RAW_EMAIL(i) } }
+  }))
+}
+
+function capturingLogger(lines: string[]): Logger {
+  const keep = (...message: string[]) => void lines.push(message.join(' '))
+  return {
+    level: 'debug',
+    name: 'test',
+    debug: keep,
+    info: keep,
+    warn: keep,
+    error: keep,
+    crit: keep,
+    log: keep,
+    withTags: () => undefined
+  }
+}
+
+let sandbox: Sandbox
+const sandboxLog: string[] = []
+let segmentCounter = 0
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ log: (line) => sandboxLog.push(line), dropUrlTtlMs: 200 })
+})
+afterAll(() => sandbox.close())
+afterEach(() => sandbox.clearFaults())
+
+async function runWithFault(row: Row, name = `Faults ${++segmentCounter}`) {
+  const definition = createTheTradeDeskCrm({
+    apiBaseUrl: sandbox.apiBaseUrl,
+    allowLoopbackHttpDrops: true,
+    apiTimeoutMs: 500,
+    uploadTimeoutBaseMs: 500
+  })
+  // A fresh name makes every row list and create, so each route is reached.
+  sandbox.setFaults(row.rule ? [{ route: row.route, ...row.rule }] : [])
+  const logLines: string[] = []
+  const integration = createTestIntegration(definition)
+  const settings = {
+    auth_token: sandbox.token,
+    advertiser_id: sandbox.advertiserId,
+    __segment_internal_engage_force_full_sync: true,
+    __segment_internal_engage_batch_sync: true
+  }
+  let error: unknown
+  try {
+    await integration.testBatchAction('syncAudience', {
+      events: batch(1600),
+      mapping: { name, region: 'US', pii_type: 'EmailHashedUnifiedId2' },
+      settings,
+      useDefaultMappings: true,
+      logger: capturingLogger(logLines)
+    })
+  } catch (e) {
+    error = e
+  }
+  const multistatus = (integration.results[0]?.multistatus ?? []) as { status: number; errormessage?: string }[]
+  const segment = sandbox.segments().find((s) => s.segmentName === name)
+  return { error, multistatus, logLines, segment, name }
+}
+
+describe.each(ROWS)('$route: $fault', (row) => {
+  it(`-> ${row.outcome.kind}${'status' in row.outcome ? ` ${row.outcome.status}` : ''}`, async () => {
+    const { error, multistatus, logLines, segment, name } = await runWithFault(row)
+    const stored = segment ? sandbox.members(segment.crmDataId).size : 0
+
+    if (row.outcome.kind === 'retry') {
+      expect(error).toBeInstanceOf(RetryableError)
+      expect((error as RetryableError).status).toBe(row.outcome.status)
+      expect((error as Error).message).toMatch(/Segment will retry/)
+      expect(stored).toBe(0)
+      // Segment's retry of the same batch, once TTD recovered, stores everyone in a single segment.
+      sandbox.clearFaults()
+      const retried = await runWithFault({ ...row, rule: undefined }, name)
+      expect(retried.error).toBeUndefined()
+      expect(sandbox.segments().filter((s) => s.segmentName === name)).toHaveLength(1)
+      expect(sandbox.members(retried.segment!.crmDataId).size).toBe(1600)
+    } else if (row.outcome.kind === 'fail-events') {
+      expect(error).toBeUndefined()
+      expect(multistatus).toHaveLength(1600)
+      expect(new Set(multistatus.map((r) => r.status))).toEqual(new Set([(row.outcome as { status: number }).status]))
+      expect(stored).toBe(0)
+    } else {
+      expect(error).toBeUndefined()
+      expect(multistatus.filter((r) => r.status === 200)).toHaveLength(1600)
+      expect(stored).toBe(1600)
+    }
+
+    const everything = [
+      error instanceof Error ? `${error.message}\n${error.stack}` : String(error ?? ''),
+      JSON.stringify(multistatus),
+      ...logLines,
+      ...sandboxLog,
+      JSON.stringify(sandbox.segments()),
+      JSON.stringify(sandbox.drops())
+    ].join('\n')
+    expect(everything).not.toContain(sandbox.token)
+    expect(everything.toLowerCase()).not.toContain('fault.person')
+    expect(sandbox.requests.filter((r) => r.route === 'upload' && r.hadAuthHeader)).toEqual([])
+  })
+})
+
+it('retries an expired drop URL (403 from the upload host) and the retry uploads', async () => {
+  const row: Row = { route: 'upload', fault: 'expired', rule: { latencyMs: 400, times: 1 }, outcome: retry(503) }
+  const first = await runWithFault(row)
+  expect(first.error).toBeInstanceOf(RetryableError)
+  expect((first.error as Error).message).toContain('probably expired')
+  expect(sandbox.drops().at(-1)?.status).toBe('expired')
+})

@@ -1,0 +1,114 @@
+// npm run sandbox -- [--port 4010] [--page-size 100] [--drop-ttl-seconds 600]
+import { randomBytes } from 'node:crypto'
+import { startSandbox } from './server'
+import type { SandboxAccount } from './types'
+
+export const USAGE = `Usage: npm run sandbox -- [options]
+
+Starts an emulation of The Trade Desk CRM Data API on 127.0.0.1.
+
+Options:
+  --port <n>                 port to listen on (default: $PORT, else 4010; 0 picks a free one)
+  --page-size <n>            segments per listing page (default 100)
+  --drop-ttl-seconds <n>     how long a drop URL accepts its upload (default 600)
+  --min-distinct <n>         distinct identifiers an upload needs (default 1500)
+  --token <t>                the token to accept (default: a random one, printed at start)
+  --advertiser-id <id>       the advertiser that token has rights on (default sandbox-advertiser)
+  --help                     print this text
+`
+
+export class UsageError extends Error {}
+
+const OPTIONS_WITH_VALUES = new Set(['port', 'page-size', 'drop-ttl-seconds', 'min-distinct', 'token', 'advertiser-id'])
+
+export function parseArgs(argv: string[]): Map<string, string> {
+  const args = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--help' || arg === '-h') {
+      args.set('help', 'true')
+      continue
+    }
+    if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument ${arg}`)
+    const equals = arg.indexOf('=')
+    const name = equals === -1 ? arg.slice(2) : arg.slice(2, equals)
+    if (!OPTIONS_WITH_VALUES.has(name)) throw new UsageError(`Unknown option --${name}`)
+    if (equals !== -1) {
+      args.set(name, arg.slice(equals + 1))
+    } else {
+      const value = argv[i + 1]
+      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`)
+      args.set(name, value)
+      i++
+    }
+  }
+  return args
+}
+
+function integer(args: Map<string, string>, name: string, fallback?: string): number | undefined {
+  const text = args.get(name) ?? fallback
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`--${name} must be a whole number`)
+  return value
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  if (args.has('help')) {
+    process.stdout.write(USAGE)
+    return
+  }
+  const ttlSeconds = integer(args, 'drop-ttl-seconds')
+  const token = args.get('token')
+  const accounts: SandboxAccount[] | undefined =
+    token === undefined && !args.has('advertiser-id')
+      ? undefined
+      : [
+          {
+            token: token ?? `sandbox-${randomBytes(16).toString('hex')}`,
+            advertiserIds: [args.get('advertiser-id') ?? 'sandbox-advertiser']
+          }
+        ]
+  const sandbox = await startSandbox({
+    port: integer(args, 'port', process.env.PORT ?? '4010'),
+    pageSize: integer(args, 'page-size'),
+    dropUrlTtlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000,
+    minDistinct: integer(args, 'min-distinct'),
+    accounts,
+    log: (line) => console.log(`${new Date().toISOString()} ${line}`)
+  })
+
+  // The token is printed once, here, because a person needs it to point a client at the sandbox; the request log
+  // never shows it.
+  console.log(`TTD CRM sandbox listening on ${sandbox.origin}
+  API base URL:   ${sandbox.apiBaseUrl}
+  TTD-Auth token: ${sandbox.token}
+  Advertiser id:  ${sandbox.advertiserId}
+  Inspect:        ${sandbox.origin}/_sandbox/segments
+                  ${sandbox.origin}/_sandbox/drops
+                  ${sandbox.origin}/_sandbox/faults (GET, PUT a JSON array of fault rules, DELETE)
+Press Ctrl+C to stop.`)
+
+  const stop = (signal: string) => {
+    console.log(`${signal}: stopping the sandbox`)
+    sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1)
+    )
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+}
+
+// Importable without starting anything, so the argument parsing can be tested in-process.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}`)
+      process.exit(2)
+    }
+    console.error(error instanceof Error ? error.message : error)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,112 @@
+// The public shapes other parts of the project (destination tests, runner, server) code against.
+
+export type Region = 'US' | 'EU' | 'APAC'
+export type PiiType = 'Email' | 'EmailHashedUnifiedId2' | 'Phone' | 'PhoneNumberHashedUnifiedId2'
+export type MergeMode = 'Replace' | 'Add'
+export type SandboxRoute = 'list' | 'create' | 'drop' | 'upload'
+
+export const REGIONS: readonly Region[] = ['US', 'EU', 'APAC']
+export const PII_TYPES: readonly PiiType[] = ['Email', 'EmailHashedUnifiedId2', 'Phone', 'PhoneNumberHashedUnifiedId2']
+export const MERGE_MODES: readonly MergeMode[] = ['Replace', 'Add']
+export const SANDBOX_ROUTES: readonly SandboxRoute[] = ['list', 'create', 'drop', 'upload']
+
+export interface FaultRule {
+  route: SandboxRoute
+  /** Answer with this status (JSON body {"Message": "..."}), e.g. 429, 500, 502, 503, 504, 400, 404. */
+  status?: number
+  /** Adds a Retry-After header (meant for 429/503). */
+  retryAfterSeconds?: number
+  /** Delay before answering (or before applying the other effects). */
+  latencyMs?: number
+  /** Destroy the socket without an answer (connection reset). */
+  reset?: boolean
+  /** Answer 200 with a truncated, non-JSON body. */
+  malformedJson?: boolean
+  /** Answer 200 with valid JSON that lacks the expected fields ({}). */
+  incompleteJson?: boolean
+  /** List route only: always answer the same non-empty page with the same PagingToken. */
+  repeatPagingToken?: boolean
+  /** Drop route only: answer a drop URL with scheme http:// on a non-loopback host name. */
+  insecureDropUrl?: boolean
+  /** Apply to the next N matching requests only; default: every request until cleared. */
+  times?: number
+}
+
+export interface SandboxAccount {
+  token: string
+  advertiserIds: string[]
+}
+
+export interface SandboxOptions {
+  /** Default 0 (ephemeral). */
+  port?: number
+  /** Segments per listing page, default 100. */
+  pageSize?: number
+  /** Default 600_000 (10 minutes). */
+  dropUrlTtlMs?: number
+  /** Default 1500. */
+  minDistinct?: number
+  /** Default: one account with a random token and advertiser id 'sandbox-advertiser'. */
+  accounts?: SandboxAccount[]
+  faults?: FaultRule[]
+  /** Request log lines (method, route name, status, ms); never tokens or PII. Default: none. */
+  log?: (line: string) => void
+}
+
+export interface SegmentView {
+  advertiserId: string
+  crmDataId: string
+  segmentName: string
+  region: Region
+  firstPartyDataId: number
+  memberCount: number
+}
+
+export type DropStatus = 'pending' | 'uploaded' | 'rejected' | 'expired'
+
+export interface DropView {
+  referenceId: string
+  advertiserId: string
+  crmDataId: string
+  piiType: PiiType
+  mergeMode: MergeMode
+  status: DropStatus
+  lineCount: number
+  distinctCount: number
+  rejectedLines: number
+  createdAt: string
+  uploadedAt?: string
+}
+
+export interface RequestRecord {
+  method: string
+  route: SandboxRoute | 'other'
+  path: string
+  /** 0 when the connection was reset without an answer. */
+  status: number
+  hadAuthHeader: boolean
+}
+
+export interface Sandbox {
+  /** http://127.0.0.1:PORT */
+  readonly origin: string
+  /** origin + '/v3': what the destination uses instead of https://api.thetradedesk.com/v3 */
+  readonly apiBaseUrl: string
+  /** A token with rights on advertiserId (first account). */
+  readonly token: string
+  readonly advertiserId: string
+  /** Every request, in order, without bodies. */
+  readonly requests: RequestRecord[]
+  segments(advertiserId?: string): SegmentView[]
+  /** Newest last. */
+  drops(crmDataId?: string): DropView[]
+  /** Stored member keys of a segment (see memberKey). */
+  members(crmDataId: string): Set<string>
+  /** The key a given uploaded line is stored under. */
+  memberKey(piiType: PiiType, normalizedValue: string): string
+  /** Create a segment directly (for duplicate-name / paging tests). */
+  seedSegment(advertiserId: string, segmentName: string, region: Region): SegmentView
+  setFaults(rules: FaultRule[]): void
+  clearFaults(): void
+  close(): Promise<void>
+}
