@@ -7,6 +7,7 @@ import {
   type PiiType,
   type Region
 } from './constants'
+import { sha256Base64 } from './pii'
 import { toSegmentError, TtdRejectedError, unreadableAnswer, type TtdOperation } from './errors'
 import type {
   CreateSegmentRequest,
@@ -48,6 +49,15 @@ export class TtdCrmClient {
 
   get advertiserId(): string {
     return this.config.advertiserId
+  }
+
+  /**
+   * Identifies who is asking whom: API host, advertiser and a fingerprint of the token, so in-process
+   * coordination never hands one caller's answer (or auth failure) to a caller with other credentials.
+   */
+  get scope(): string {
+    const fingerprint = sha256Base64(this.config.token).slice(0, 16)
+    return `${this.config.apiBaseUrl}|${this.config.advertiserId}|${fingerprint}`
   }
 
   /** The first listing page: enough to prove the token has rights on the advertiser. */

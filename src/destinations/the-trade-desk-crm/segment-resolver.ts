@@ -41,7 +41,7 @@ export async function resolveSegment(
     if (cached) return { crmDataId: cached, source: 'cache' }
   }
 
-  const key = JSON.stringify([advertiserId, target.region, target.name])
+  const key = JSON.stringify([client.scope, target.region, target.name])
   return lookups.run(key, async () => {
     const resolved = await findOrCreate(client, target)
     state.rememberSegmentId(advertiserId, target.region, target.name, resolved.crmDataId)

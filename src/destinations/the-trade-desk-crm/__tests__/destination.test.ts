@@ -116,9 +116,12 @@ describe('testAuthentication', () => {
     const auth = definition.authentication
     if (!auth || !('testAuthentication' in auth) || !auth.testAuthentication) throw new Error('no testAuthentication')
     const { createRequestClient } = await import('@segment/actions-core')
-    const error = await Promise.resolve(auth.testAuthentication(createRequestClient(), { settings: SETTINGS })).catch(
-      (e: unknown) => e
-    )
+    const error = await Promise.resolve(
+      auth.testAuthentication(createRequestClient(), {
+        settings: SETTINGS,
+        auth: { accessToken: '', refreshToken: '' }
+      })
+    ).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidAuthenticationError)
   })
 })
