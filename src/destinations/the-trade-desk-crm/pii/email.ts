@@ -13,13 +13,13 @@ const PLUS = 43
  * One pass over the characters and no regular expression, so hostile input cannot cause backtracking.
  */
 export function normalizeEmail(raw: string): NormalizeResult {
-  const email = raw.trim().toLowerCase()
-  if (email.length === 0) return reject('Email is empty.')
-  if (email.length > MAX_EMAIL_LENGTH) return reject(`Email is longer than ${MAX_EMAIL_LENGTH} characters.`)
+  const trimmed = raw.trim()
+  if (trimmed.length === 0) return reject('Email is empty.')
+  if (trimmed.length > MAX_EMAIL_LENGTH) return reject(`Email is longer than ${MAX_EMAIL_LENGTH} characters.`)
 
   let at = -1
-  for (let i = 0; i < email.length; i++) {
-    const c = email.charCodeAt(i)
+  for (let i = 0; i < trimmed.length; i++) {
+    const c = trimmed.charCodeAt(i)
     if (c <= 32 || c >= 127) return reject('Email contains a space, a control character or a non-ASCII character.')
     if (c === AT) {
       if (at !== -1) return reject('Email contains more than one @.')
@@ -29,9 +29,11 @@ export function normalizeEmail(raw: string): NormalizeResult {
   if (at === -1) return reject('Email has no @.')
   if (at === 0) return reject('Email has nothing before the @.')
 
+  // Lowercase only once the text is known to be ASCII: toLowerCase maps the Kelvin sign (U+212A) to an ASCII k.
+  const email = trimmed.toLowerCase()
   const domain = email.slice(at + 1)
   const dot = domain.indexOf('.')
-  if (dot <= 0 || domain.charCodeAt(domain.length - 1) === DOT) {
+  if (dot <= 0 || domain.charCodeAt(domain.length - 1) === DOT || domain.includes('..')) {
     return reject('Email domain is not a valid domain name (it needs a dot between two names).')
   }
 

@@ -17,7 +17,7 @@ export function normalizePhone(raw: string): NormalizeResult {
   const phone = raw.trim()
   if (phone.length === 0) return reject('Phone number is empty.')
   if (phone.charCodeAt(0) !== 43) {
-    return reject('Phone number must start with + and its country code (E.164, for example +14155550100).')
+    return reject('Phone number must start with + and its country code (E.164).')
   }
   let digits = ''
   for (let i = 1; i < phone.length; i++) {
