@@ -1,0 +1,190 @@
+import { defaultValues, type JSONObject, type SegmentEvent } from '@segment/actions-core'
+import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox'
+import { MemoryStateContext } from '../memory-state-context'
+import { runSync, type BatchProgress, type SyncSummary } from '../sync'
+import { AUDIENCE_KEY, audienceMix, inBatches, memberKeyOfEmail } from './helpers/audience'
+
+let sandbox: Sandbox | undefined
+
+async function sandboxWith(options: SandboxOptions = {}): Promise<Sandbox> {
+  sandbox = await startSandbox(options)
+  return sandbox
+}
+
+afterEach(async () => {
+  await sandbox?.close()
+  sandbox = undefined
+})
+
+function sync(
+  target: Sandbox,
+  events: SegmentEvent[],
+  options: {
+    batchSize?: number
+    token?: string
+    state?: MemoryStateContext
+    name?: string
+    retryDelaysMs?: number[]
+    onProgress?: (progress: BatchProgress) => void
+  } = {}
+): Promise<SyncSummary> {
+  const definition = createTheTradeDeskCrm({ apiBaseUrl: target.apiBaseUrl, allowLoopbackHttpDrops: true })
+  const mapping: JSONObject = {
+    ...(defaultValues(definition.actions.syncAudience.fields) as JSONObject),
+    pii_type: 'EmailHashedUnifiedId2',
+    region: 'US'
+  }
+  if (options.name) mapping.name = options.name
+  return runSync({
+    definition,
+    settings: {
+      auth_token: options.token ?? target.token,
+      advertiser_id: target.advertiserId,
+      __segment_internal_engage_force_full_sync: true,
+      __segment_internal_engage_batch_sync: true
+    },
+    mapping,
+    batches: inBatches(events, options.batchSize ?? events.length),
+    stateContext: options.state ?? new MemoryStateContext(),
+    retryDelaysMs: options.retryDelaysMs ?? [],
+    onProgress: options.onProgress
+  })
+}
+
+function keysOf(emails: string[]): Set<string> {
+  return new Set(emails.map(memberKeyOfEmail))
+}
+
+describe('runSync against the sandbox', () => {
+  it('creates the segment on the first sync and uploads exactly the distinct valid members', async () => {
+    const target = await sandboxWith()
+    const { events, memberEmails } = audienceMix({ members: 1600, duplicates: 40, invalid: 30, exited: 25 })
+
+    const summary = await sync(target, events)
+
+    const [segment] = target.segments()
+    expect(target.segments()).toHaveLength(1)
+    expect(segment.segmentName).toBe(AUDIENCE_KEY)
+    expect(target.members(segment.crmDataId)).toEqual(keysOf(memberEmails))
+    expect(summary).toMatchObject({
+      ok: true,
+      segments: [{ name: AUDIENCE_KEY, crmDataId: segment.crmDataId, created: true }],
+      batches: [{ batch: 1, events: 1695, mergeModes: ['Replace'], uploaded: 1600 }],
+      events: 1695,
+      uploaded: 1600,
+      leftOut: { invalid: 30, duplicate: 40, exited: 25, notSubscribed: 0, belowMinimum: 0, failed: 0, unreadable: 0 },
+      failures: []
+    })
+  })
+
+  it('reuses the segment on a later sync and replaces its content with the new membership', async () => {
+    const target = await sandboxWith()
+    await sync(target, audienceMix({ members: 1700, tag: 'day1' }).events)
+    const [segment] = target.segments()
+
+    // A new day: the runtime's state no longer holds the sync window, so the first upload replaces.
+    const day2 = audienceMix({ members: 1550, tag: 'day2' })
+    const summary = await sync(target, day2.events)
+
+    expect(target.segments()).toHaveLength(1)
+    expect(summary.segments).toEqual([{ name: AUDIENCE_KEY, crmDataId: segment.crmDataId, created: false }])
+    expect(summary.batches[0].mergeModes).toEqual(['Replace'])
+    expect(target.members(segment.crmDataId)).toEqual(keysOf(day2.memberEmails))
+  })
+
+  it('replaces once and adds the other batches of one sync, keeping every member', async () => {
+    const target = await sandboxWith()
+    const { events, memberEmails } = audienceMix({ members: 4800 })
+
+    const summary = await sync(target, events, { batchSize: 1600 })
+
+    expect(summary.batches.map((batch) => batch.mergeModes)).toEqual([['Replace'], ['Add'], ['Add']])
+    const [segment] = target.segments()
+    expect(target.members(segment.crmDataId).size).toBe(4800)
+    expect(target.members(segment.crmDataId)).toEqual(keysOf(memberEmails))
+    expect(target.drops(segment.crmDataId).map((drop) => drop.mergeMode)).toEqual(['Replace', 'Add', 'Add'])
+    expect(summary.uploaded).toBe(4800)
+  })
+
+  it('uploads nothing when two segments share the name, and says why', async () => {
+    const target = await sandboxWith()
+    target.seedSegment(target.advertiserId, AUDIENCE_KEY, 'US')
+    target.seedSegment(target.advertiserId, AUDIENCE_KEY, 'US')
+
+    const summary = await sync(target, audienceMix({ members: 1600, exited: 5 }).events)
+
+    expect(target.drops()).toHaveLength(0)
+    expect(target.requests.filter((r) => r.route === 'drop' || r.route === 'upload')).toHaveLength(0)
+    expect(summary.ok).toBe(false)
+    expect(summary.leftOut).toMatchObject({ failed: 1600, exited: 5 })
+    expect(summary.failures).toHaveLength(1)
+    expect(summary.failures[0]).toMatchObject({ count: 1600 })
+    expect(summary.failures[0].message).toMatch(/2 CRM segments .* are named "runner_test_audience"/)
+  })
+
+  it('uploads nothing below 1,500 distinct people, duplicates not counting', async () => {
+    const target = await sandboxWith()
+    const summary = await sync(target, audienceMix({ members: 1499, duplicates: 300 }).events)
+
+    // The minimum is checked before any request: not even the segment is looked up.
+    expect(target.requests).toHaveLength(0)
+    expect(target.segments()).toHaveLength(0)
+    expect(summary.ok).toBe(false)
+    expect(summary.leftOut.belowMinimum).toBe(1799)
+    expect(summary.uploaded).toBe(0)
+    expect(summary.failures[0].message).toMatch(/^Too few distinct identifiers to upload: 1499 found/)
+  })
+
+  it('finds the segment on the third listing page and reuses it', async () => {
+    const target = await sandboxWith({ pageSize: 2 })
+    for (let i = 0; i < 4; i++) target.seedSegment(target.advertiserId, `other-${i}`, 'US')
+    const wanted = target.seedSegment(target.advertiserId, 'Loyal customers', 'US')
+
+    const { events, memberEmails } = audienceMix({ members: 1500 })
+    const summary = await sync(target, events, { name: 'Loyal customers' })
+
+    expect(target.requests.filter((r) => r.route === 'list').length).toBeGreaterThanOrEqual(3)
+    expect(target.requests.filter((r) => r.route === 'create')).toHaveLength(0)
+    expect(target.segments()).toHaveLength(5)
+    expect(summary.segments).toEqual([{ name: 'Loyal customers', crmDataId: wanted.crmDataId, created: false }])
+    expect(target.members(wanted.crmDataId)).toEqual(keysOf(memberEmails))
+  })
+
+  it('retries a batch TTD answered with a retryable error, and stops once the retries run out', async () => {
+    const target = await sandboxWith({ faults: [{ route: 'drop', status: 503, times: 1 }] })
+    const progress: BatchProgress[] = []
+    const { events, memberEmails } = audienceMix({ members: 1500 })
+
+    const recovered = await sync(target, events, { retryDelaysMs: [5], onProgress: (p) => progress.push(p) })
+
+    expect(recovered.ok).toBe(true)
+    expect(progress).toEqual([
+      { batch: 1, events: 1500, mergeModes: ['Replace'], uploaded: 1500, leftOut: 0, attempts: 2 }
+    ])
+    expect(target.members(target.segments()[0].crmDataId)).toEqual(keysOf(memberEmails))
+
+    target.setFaults([{ route: 'drop', status: 503 }])
+    const exhausted = await sync(target, events, { retryDelaysMs: [5, 5] })
+    expect(exhausted.ok).toBe(false)
+    expect(exhausted.stoppedAtBatch).toBe(1)
+    expect(exhausted.batches[0].error).toMatch(/failed to "request an upload location" \(503\)/)
+    expect(target.requests.filter((r) => r.route === 'drop' && r.status === 503)).toHaveLength(1 + 3)
+  })
+
+  it('stops at the first batch when TTD rejects the token, telling to check it', async () => {
+    const target = await sandboxWith()
+    const summary = await sync(target, audienceMix({ members: 3000 }).events, {
+      batchSize: 1500,
+      token: 'not-the-sandbox-token'
+    })
+
+    expect(target.drops()).toHaveLength(0)
+    expect(summary.ok).toBe(false)
+    expect(summary.stoppedAtBatch).toBe(1)
+    expect(summary.batches).toHaveLength(1)
+    expect(summary.batches[0].error).toMatch(/rejected the API token \(401\)\. Check the Auth Token setting/)
+    expect(summary.leftOut.failed).toBe(1500)
+    expect(JSON.stringify(summary)).not.toContain('not-the-sandbox-token')
+  })
+})

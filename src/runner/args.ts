@@ -1,0 +1,174 @@
+import { parseArgs } from 'node:util'
+import { extname } from 'node:path'
+import {
+  DEFAULT_BATCH_SIZE,
+  MIN_BATCH_SIZE,
+  PII_TYPES,
+  REGIONS,
+  type PiiType,
+  type Region
+} from '../destinations/the-trade-desk-crm/constants'
+import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from './example'
+
+/** One batch is held in memory at a time; this keeps a typo from asking for gigabytes. */
+export const MAX_BATCH_SIZE = 1_000_000
+
+export const TOKEN_ENV = 'TTD_AUTH_TOKEN'
+export const ADVERTISER_ENV = 'TTD_ADVERTISER_ID'
+
+/** A mistake in how the runner was called: reported with the usage text and exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export type InputFormat = 'jsonl' | 'csv'
+
+/** Where the sync goes: the sandbox embedded in the process, or a real TTD API with credentials from the env. */
+export type ApiTarget = { kind: 'sandbox' } | { kind: 'real'; apiBaseUrl: string; token: string; advertiserId: string }
+
+export interface RunnerOptions {
+  input: string
+  format: InputFormat
+  /** True when no --input was given and the bundled example audience is synced. */
+  usingExample: boolean
+  /** A fixed segment name; without it each event's Engage audience key names the segment. */
+  segmentName?: string
+  region: Region
+  /** Unset means "decide from the input": phone for a CSV with only a phone column, email otherwise. */
+  piiType?: PiiType
+  batchSize: number
+  api: ApiTarget
+  json: boolean
+}
+
+export type ParsedArgs = { kind: 'help' } | { kind: 'run'; options: RunnerOptions }
+
+export const USAGE = `Usage: npm start -- [options]
+
+Syncs an audience file to a CRM Data Segment of The Trade Desk through the destination's real runtime
+(actions-core), batch by batch: the first upload of the sync replaces the segment, later ones add to it.
+Without --api-url it runs against a TTD sandbox embedded in this process; without --input it syncs the
+bundled example audience (${EXAMPLE_INPUT.relative}).
+
+Options:
+  --input <file>          JSONL of Segment events (Engage "Audience Entered"/"Audience Exited" track events),
+                          or a .csv with an "email" and/or "phone" column (each row becomes an
+                          "Audience Entered" event; needs --segment-name)
+  --segment-name <name>   name of the TTD segment (default: each event's Engage audience key)
+  --region <region>       ${REGIONS.join(' | ')} (default US)
+  --pii-type <type>       ${PII_TYPES.join(' | ')}
+                          (default EmailHashedUnifiedId2; PhoneNumberHashedUnifiedId2 for a CSV with
+                          only a phone column)
+  --batch-size <n>        events per batch, ${MIN_BATCH_SIZE} to ${MAX_BATCH_SIZE} (default ${DEFAULT_BATCH_SIZE}, the
+                          destination's default; ${EXAMPLE_BATCH_SIZE} for the bundled example, to show several batches)
+  --api-url <url>         base URL of a real TTD API, e.g. https://api.thetradedesk.com/v3, instead of the
+                          embedded sandbox. The token and advertiser then come from the environment
+                          variables ${TOKEN_ENV} and ${ADVERTISER_ENV} (never from options: they would
+                          show in the process list)
+  --json                  print the summary as JSON on stdout (progress still goes to stderr)
+  -h, --help              print this text
+
+Exit codes: 0 synced (events with invalid identifiers are reported but not fatal); 1 a batch failed or an
+event failed for another reason (too few distinct people, TTD refused, unreadable input line); 2 wrong
+usage or missing credentials.
+`
+
+/** Pure: turns argv and the environment into runner options, or throws a UsageError saying what is wrong. */
+export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        input: { type: 'string' },
+        'segment-name': { type: 'string' },
+        region: { type: 'string' },
+        'pii-type': { type: 'string' },
+        'batch-size': { type: 'string' },
+        'api-url': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false }
+      }
+    }))
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+  if (values.help) return { kind: 'help' }
+
+  const usingExample = values.input === undefined
+  const input = usingExample ? EXAMPLE_INPUT.absolute : nonEmpty('--input', values.input)
+  const format: InputFormat = extname(input).toLowerCase() === '.csv' ? 'csv' : 'jsonl'
+  const segmentName =
+    values['segment-name'] === undefined ? undefined : nonEmpty('--segment-name', values['segment-name'])
+  if (format === 'csv' && segmentName === undefined) {
+    throw new UsageError('A CSV input has no Engage audience key to name the segment after: give --segment-name.')
+  }
+
+  return {
+    kind: 'run',
+    options: {
+      input,
+      format,
+      usingExample,
+      segmentName,
+      region: oneOf('--region', values.region ?? 'US', REGIONS),
+      piiType: values['pii-type'] === undefined ? undefined : oneOf('--pii-type', values['pii-type'], PII_TYPES),
+      batchSize: batchSize(values['batch-size'], usingExample ? EXAMPLE_BATCH_SIZE : DEFAULT_BATCH_SIZE),
+      api: values['api-url'] === undefined ? { kind: 'sandbox' } : realApi(values['api-url'], env),
+      json: values.json === true
+    }
+  }
+}
+
+function nonEmpty(option: string, value: string | undefined): string {
+  const trimmed = (value ?? '').trim()
+  if (trimmed === '') throw new UsageError(`${option} needs a non-empty value.`)
+  return trimmed
+}
+
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  const match = allowed.find((candidate) => candidate.toLowerCase() === value.trim().toLowerCase())
+  if (!match) throw new UsageError(`${option} must be one of ${allowed.join(', ')}.`)
+  return match
+}
+
+function batchSize(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!/^\d+$/.test(text.trim()) || value < MIN_BATCH_SIZE || value > MAX_BATCH_SIZE) {
+    throw new UsageError(
+      `--batch-size must be a whole number from ${MIN_BATCH_SIZE} (the fewest people The Trade Desk accepts in an ` +
+        `upload) to ${MAX_BATCH_SIZE}.`
+    )
+  }
+  return value
+}
+
+function realApi(urlText: string, env: NodeJS.ProcessEnv): ApiTarget {
+  let url: URL
+  try {
+    url = new URL(urlText)
+  } catch {
+    throw new UsageError('--api-url must be an absolute URL, e.g. https://api.thetradedesk.com/v3.')
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  // The token travels in a header: plain http is acceptable only to this machine.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new UsageError('--api-url must use https (plain http only to localhost).')
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new UsageError('--api-url must be a plain base URL, without credentials, query or fragment.')
+  }
+  const token = (env[TOKEN_ENV] ?? '').trim()
+  const advertiserId = (env[ADVERTISER_ENV] ?? '').trim()
+  const missing = [token ? '' : TOKEN_ENV, advertiserId ? '' : ADVERTISER_ENV].filter(Boolean)
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--api-url needs the credentials in the environment: set ${missing.join(' and ')} ` +
+        '(they are never read from options, which other users can see in the process list).'
+    )
+  }
+  return { kind: 'real', apiBaseUrl: url.toString().replace(/\/+$/, ''), token, advertiserId }
+}

@@ -1,0 +1,82 @@
+// npm run serve [-- --sandbox]: Segment's local actions server for this destination, on PORT (default 3000).
+import { parseArgs } from 'node:util'
+import type { AddressInfo } from 'node:net'
+import theTradeDeskCrm, { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
+import { startSandbox, type Sandbox } from '../sandbox'
+import { createLocalServer } from './server'
+
+const USAGE = `Usage: npm run serve [-- --sandbox]
+
+Serves the destination the way Segment's "serve" command does, on 127.0.0.1:$PORT (default 3000):
+  GET  /                the destination definition
+  POST /authentication  {"settings": {...}}
+  POST /syncAudience    {"settings": {...}, "mapping": {...}, "payload": event | [events]}
+
+Options:
+  --sandbox    run against a TTD sandbox started in this process instead of The Trade Desk's API
+  -h, --help   print this text
+`
+
+async function main(): Promise<number> {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      options: { sandbox: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }
+    }))
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`)
+    return 2
+  }
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  const port = Number(process.env.PORT ?? 3000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write('PORT must be a port number (0 to 65535).\n')
+    return 2
+  }
+
+  const sandbox: Sandbox | undefined = values.sandbox ? await startSandbox() : undefined
+  const definition = sandbox
+    ? createTheTradeDeskCrm({ apiBaseUrl: sandbox.apiBaseUrl, allowLoopbackHttpDrops: true })
+    : theTradeDeskCrm
+  const server = createLocalServer({
+    definition,
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    // Loopback only: requests carry a TTD token and people's identifiers.
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  process.stdout.write(`Local actions server for ${definition.name} on ${url}\n`)
+  if (sandbox) {
+    // A throwaway sandbox token, printed because a person needs it to call the server; never a real one.
+    process.stdout.write(
+      `  Talking to the embedded TTD sandbox at ${sandbox.apiBaseUrl}. Use these settings:\n` +
+        `  ${JSON.stringify({ auth_token: sandbox.token, advertiser_id: sandbox.advertiserId })}\n`
+    )
+  } else {
+    process.stdout.write(`  Talking to The Trade Desk's production API: use your own auth_token and advertiser_id.\n`)
+  }
+
+  const stop = () => {
+    server.closeAllConnections()
+    server.close(() => void (sandbox ? sandbox.close() : Promise.resolve()).finally(() => process.exit(0)))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return 0
+}
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exitCode = code
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  }
+)
