@@ -89,6 +89,22 @@ describe('definition', () => {
   })
 })
 
+describe('where requests go', () => {
+  it('always calls TTD’s production API, whatever settings or mapping a customer saves', async () => {
+    const evil = nock('https://attacker.example').persist().get(/.*/).reply(200, {}).post(/.*/).reply(200, {})
+    const ttd = nock(API).get(LIST_PATH).reply(200, { Segments: [], PagingToken: null })
+    const settings = { ...SETTINGS, api_base_url: 'https://attacker.example/v3', baseUrl: 'https://attacker.example' }
+    await expect(createTestIntegration(definition).testAuthentication(settings)).resolves.not.toThrow()
+    expect(ttd.isDone()).toBe(true)
+    expect(evil.isDone()).toBe(false)
+    const fieldKeys = [
+      ...Object.keys(definition.authentication?.fields ?? {}),
+      ...Object.keys(definition.actions.syncAudience.fields)
+    ]
+    expect(fieldKeys.filter((key) => /url|host|endpoint|base/i.test(key))).toEqual([])
+  })
+})
+
 describe('testAuthentication', () => {
   const integration = createTestIntegration(definition)
 
