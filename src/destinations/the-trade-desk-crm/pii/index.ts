@@ -9,6 +9,9 @@ export { normalizeEmail } from './email'
 export { normalizePhone } from './phone'
 export { sha256Base64, isSha256Base64, isSha256Hex } from './hash'
 
+/** Length of the shorter digest form, SHA-256 in base64. */
+const SHORTEST_DIGEST = 44
+
 export function isEmailType(piiType: PiiType): boolean {
   return piiType === 'Email' || piiType === 'EmailHashedUnifiedId2'
 }
@@ -32,16 +35,19 @@ export function toUploadLine(piiType: PiiType, raw: unknown): NormalizeResult {
   const label = identifierLabel(piiType)
   if (raw === undefined || raw === null || raw === '') return reject(`${label} is missing.`)
   if (typeof raw !== 'string') return reject(`${label} must be text.`)
-  const trimmed = raw.trim()
 
-  if (isHashedType(piiType)) {
-    const digest = existingDigestAsBase64(trimmed)
-    if (digest !== undefined) return { ok: true, value: digest }
-  } else if (looksHashed(trimmed)) {
-    return reject(`${label} looks already hashed (SHA-256); choose the hashed PII type for hashed values.`)
+  // A digest is 44 or 64 characters: shorter input (most emails and phones) needs no digest check.
+  if (raw.length >= SHORTEST_DIGEST) {
+    const trimmed = raw.trim()
+    if (isHashedType(piiType)) {
+      const digest = existingDigestAsBase64(trimmed)
+      if (digest !== undefined) return { ok: true, value: digest }
+    } else if (looksHashed(trimmed)) {
+      return reject(`${label} looks already hashed (SHA-256); choose the hashed PII type for hashed values.`)
+    }
   }
 
-  const normalized = isEmailType(piiType) ? normalizeEmail(trimmed) : normalizePhone(trimmed)
+  const normalized = isEmailType(piiType) ? normalizeEmail(raw) : normalizePhone(raw)
   if (!normalized.ok || !isHashedType(piiType)) return normalized
   return { ok: true, value: sha256Base64(normalized.value) }
 }

@@ -4,13 +4,15 @@ import {
   MultiStatusResponse,
   type AudienceMembership,
   type ExecuteInput,
+  type JSONLikeObject,
   type RequestClient
 } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from '../api'
 import { AUDIENCE_EXITED, MIN_DISTINCT_IDENTIFIERS, type PiiType, type Region } from '../constants'
+import { DistinctLines } from '../distinct-lines'
 import { TtdRejectedError } from '../errors'
 import type { Settings } from '../generated-types'
-import { isEmailType, toUploadLine } from '../pii'
+import { isEmailType, isHashedType, toUploadLine } from '../pii'
 import type { SegmentTarget } from '../segment-resolver'
 import { SyncState } from '../state'
 import { uploadIdentifiers, type UploadReceipt } from '../sync'
@@ -24,7 +26,7 @@ export const LEFT_OUT_NOT_MEMBER =
 interface UploadGroup {
   target: SegmentTarget
   piiType: PiiType
-  lines: Set<string>
+  lines: DistinctLines
 }
 
 type EventPlan =
@@ -72,7 +74,7 @@ export async function performSyncBatch(
 
 async function uploadGroup(client: TtdCrmClient, state: SyncState, group: UploadGroup): Promise<GroupResult> {
   try {
-    const receipt = await uploadIdentifiers(client, state, group.target, group.piiType, Array.from(group.lines))
+    const receipt = await uploadIdentifiers(client, state, group.target, group.piiType, group.lines.lines)
     return { ok: true, receipt }
   } catch (error) {
     if (error instanceof TtdRejectedError) return { ok: false, status: error.status ?? 400, message: error.message }
@@ -84,7 +86,7 @@ async function uploadGroup(client: TtdCrmClient, state: SyncState, group: Upload
 export function planBatch(payloads: Payload[], membership: AudienceMembership[] | undefined): EventPlan[] {
   const plans: EventPlan[] = new Array(payloads.length)
   const groups = new Map<string, UploadGroup>()
-  let lastKey = ''
+  let lastPayload: Payload | undefined
   let lastGroup: UploadGroup | undefined
 
   for (let i = 0; i < payloads.length; i++) {
@@ -100,18 +102,21 @@ export function planBatch(payloads: Payload[], membership: AudienceMembership[] 
       continue
     }
 
-    const key = groupKey(payload)
-    let group = key === lastKey ? lastGroup : groups.get(key)
+    // Batches almost always target one segment: compare with the previous event before building a key.
+    let group = lastPayload && sameTarget(payload, lastPayload) ? lastGroup : undefined
     if (!group) {
-      group = newGroup(payload)
-      groups.set(key, group)
+      const key = groupKey(payload)
+      group = groups.get(key)
+      if (!group) {
+        group = newGroup(payload)
+        groups.set(key, group)
+      }
     }
-    lastKey = key
+    lastPayload = payload
     lastGroup = group
 
-    const sizeBefore = group.lines.size
-    group.lines.add(normalized.value)
-    plans[i] = { kind: 'member', line: normalized.value, group, duplicate: group.lines.size === sizeBefore }
+    const duplicate = !group.lines.add(normalized.value)
+    plans[i] = { kind: 'member', line: normalized.value, group, duplicate }
   }
   return plans
 }
@@ -122,6 +127,10 @@ function isMember(flag: AudienceMembership, eventName: string | undefined): bool
   return eventName !== AUDIENCE_EXITED
 }
 
+function sameTarget(a: Payload, b: Payload): boolean {
+  return a.name === b.name && a.region === b.region && a.pii_type === b.pii_type && a.external_id === b.external_id
+}
+
 function groupKey(payload: Payload): string {
   return `${payload.pii_type}\u0000${payload.region}\u0000${payload.external_id ?? ''}\u0000${payload.name}`
 }
@@ -129,11 +138,14 @@ function groupKey(payload: Payload): string {
 function newGroup(payload: Payload): UploadGroup {
   const target: SegmentTarget = { name: payload.name, region: payload.region as Region }
   if (payload.external_id) target.externalId = payload.external_id
-  return { target, piiType: payload.pii_type as PiiType, lines: new Set() }
+  const piiType = payload.pii_type as PiiType
+  return { target, piiType, lines: new DistinctLines(isHashedType(piiType) ? 'digest' : 'text') }
 }
 
 function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult>): MultiStatusResponse {
   const response = new MultiStatusResponse()
+  // Every event of a group reports the same upload: one body object per group and duplicate flag.
+  const bodies = new Map<GroupResult, [JSONLikeObject, JSONLikeObject]>()
   for (const plan of plans) {
     if (plan.kind === 'not-member') {
       response.pushSuccessResponse({ status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER })
@@ -150,18 +162,22 @@ function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult
       response.pushErrorResponse({ status, errortype: getErrorCodeFromHttpStatus(status), errormessage })
       continue
     }
-    const { receipt } = result
-    response.pushSuccessResponse({
-      status: 200,
-      sent: plan.line,
-      body: {
-        crmDataId: receipt.crmDataId,
-        referenceId: receipt.referenceId,
-        mergeMode: receipt.mergeMode,
-        distinctIdentifiers: receipt.distinctIdentifiers,
-        duplicate: plan.duplicate
-      }
-    })
+    let pair = bodies.get(result)
+    if (!pair) {
+      pair = [uploadedBody(result.receipt, false), uploadedBody(result.receipt, true)]
+      bodies.set(result, pair)
+    }
+    response.pushSuccessResponse({ status: 200, sent: plan.line, body: pair[plan.duplicate ? 1 : 0] })
   }
   return response
+}
+
+function uploadedBody(receipt: UploadReceipt, duplicate: boolean): JSONLikeObject {
+  return {
+    crmDataId: receipt.crmDataId,
+    referenceId: receipt.referenceId,
+    mergeMode: receipt.mergeMode,
+    distinctIdentifiers: receipt.distinctIdentifiers,
+    duplicate
+  }
 }

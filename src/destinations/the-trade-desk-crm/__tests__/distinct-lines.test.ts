@@ -1,0 +1,42 @@
+import fc from 'fast-check'
+import { DistinctLines } from '../distinct-lines'
+
+function addAll(lines: DistinctLines, values: string[]): boolean[] {
+  return values.map((value) => lines.add(value))
+}
+
+describe('DistinctLines', () => {
+  it('behaves like a Set: same answers to add, same first-seen order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 6 }), { maxLength: 3000 }), (values) => {
+        const distinct = new DistinctLines()
+        const reference = new Set<string>()
+        const answers = addAll(distinct, values)
+        const expected = values.map((value) => !reference.has(value) && reference.add(value) !== undefined)
+        expect(answers).toEqual(expected)
+        expect(distinct.lines).toEqual([...reference])
+        expect(distinct.size).toBe(reference.size)
+      }),
+      { seed: 20261128, numRuns: 200 }
+    )
+  })
+
+  it('grows past its initial table without losing or repeating lines', () => {
+    const distinct = new DistinctLines()
+    const values = Array.from({ length: 50_000 }, (_, i) => `line-${i % 20_000}`)
+    const added = addAll(distinct, values).filter(Boolean).length
+    expect(added).toBe(20_000)
+    expect(distinct.lines.slice(0, 3)).toEqual(['line-0', 'line-1', 'line-2'])
+    expect(new Set(distinct.lines).size).toBe(20_000)
+  })
+
+  it('stays correct, and hands over to a Set, when crafted lines all collide', () => {
+    // In digest mode only the first characters are hashed: a shared prefix puts every line on one probe run.
+    const distinct = new DistinctLines('digest')
+    const crafted = Array.from({ length: 500 }, (_, i) => `AAAAAAAA${String(i).padStart(35, '0')}=`)
+    expect(addAll(distinct, crafted).every(Boolean)).toBe(true)
+    expect(addAll(distinct, crafted).some(Boolean)).toBe(false)
+    expect(distinct.lines).toEqual(crafted)
+    expect((distinct as unknown as { fallback?: Set<string> }).fallback?.size).toBe(500)
+  })
+})
