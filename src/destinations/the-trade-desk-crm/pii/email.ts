@@ -3,7 +3,6 @@ import { accept, reject, type NormalizeResult } from './result'
 const MAX_EMAIL_LENGTH = 254
 const AT = 64
 const DOT = 46
-const PLUS = 43
 const UPPER_A = 65
 const UPPER_Z = 90
 const GMAIL = 'gmail.com'
@@ -63,12 +62,9 @@ function hasOuterSpace(value: string): boolean {
 }
 
 function normalizeGmailLocalPart(local: string): NormalizeResult {
-  let out = ''
-  for (let i = 0; i < local.length; i++) {
-    const c = local.charCodeAt(i)
-    if (c === PLUS) break
-    if (c !== DOT) out += local[i]
-  }
+  const plus = local.indexOf('+')
+  const beforePlus = plus === -1 ? local : local.slice(0, plus)
+  const out = beforePlus.includes('.') ? beforePlus.replaceAll('.', '') : beforePlus
   if (out.length === 0) return reject('Email has nothing before the @ once gmail dots and +suffix are removed.')
   return accept(out + '@' + GMAIL)
 }
