@@ -1,0 +1,92 @@
+import { hash } from 'node:crypto'
+import type { AudienceMembership } from '@segment/actions-core'
+import { normalizeEmail } from '../../src/destinations/the-trade-desk-crm/pii'
+import { toUploadBody } from '../../src/destinations/the-trade-desk-crm/sync'
+import { planBatch } from '../../src/destinations/the-trade-desk-crm/syncAudience/functions'
+import type { Payload } from '../../src/destinations/the-trade-desk-crm/syncAudience/generated-types'
+import { mappedPayloads, rawEmails } from '../data'
+import { check, now, type Figure } from '../harness'
+
+/** What figures 1 and 2 share: the input, its normalized form (the floor's input) and the expected body. */
+export interface PiiFixture {
+  emails: string[]
+  payloads: Payload[]
+  membership: AudienceMembership[]
+  /** The valid emails, already normalized: what the floor hashes. */
+  normalized: string[]
+  /** The hashes the floor produced last; kept so the loop's work cannot be optimized away. */
+  floorOut: string[]
+}
+
+export function piiFixture(count: number): PiiFixture {
+  const emails = rawEmails(count)
+  const normalized: string[] = []
+  for (const email of emails) {
+    const result = normalizeEmail(email)
+    if (result.ok) normalized.push(result.value)
+  }
+  return {
+    emails,
+    payloads: mappedPayloads(emails, 'bench-pii'),
+    membership: new Array<AudienceMembership>(count).fill(true),
+    normalized,
+    floorOut: new Array<string>(normalized.length)
+  }
+}
+
+/** The floor of figures 1 and 2: one-shot SHA-256/base64 of each normalized string, in a tight loop. */
+export function hashFloor(fixture: PiiFixture): number {
+  const { normalized, floorOut } = fixture
+  const start = now()
+  for (let i = 0; i < normalized.length; i++) floorOut[i] = hash('sha256', normalized[i], 'base64')
+  return now() - start
+}
+
+/**
+ * The destination's own pipeline up to the upload body: plan (normalize, validate, hash, dedupe), then serialize
+ * the group's distinct lines as performSyncBatch does (its line table keeps them in an array; a Set is copied).
+ */
+export function pipeline(fixture: PiiFixture): string {
+  const plans = planBatch(fixture.payloads, fixture.membership)
+  const first = plans.find((plan) => plan.kind === 'member')
+  if (!first || first.kind !== 'member') return ''
+  const distinct = first.group.lines
+  const lines =
+    'lines' in distinct && Array.isArray(distinct.lines) ? (distinct.lines as string[]) : Array.from(distinct)
+  return toUploadBody(lines)
+}
+
+export function piiFigure(fixture: PiiFixture): Figure {
+  let lastBody = ''
+  return {
+    id: 'pii',
+    title: `PII pipeline: planBatch + toUploadBody over ${fixture.emails.length} emails (EmailHashedUnifiedId2)`,
+    floorLabel: 'crypto.hash(sha256, base64) over the normalized strings',
+    items: fixture.emails.length,
+    target: 2,
+    repeats: 3,
+    prepare: async () => undefined,
+    subject: async () => {
+      const start = now()
+      lastBody = pipeline(fixture)
+      return now() - start
+    },
+    floor: async () => hashFloor(fixture),
+    finish: async () => {
+      const distinct = new Set(fixture.floorOut)
+      const lines = lastBody.split('\n')
+      lines.pop()
+      check(lines.length === distinct.size, `body has ${lines.length} lines, floor found ${distinct.size} distinct`)
+      check(
+        lines.every((line) => distinct.has(line)),
+        'body lines differ from the floor hashes'
+      )
+      return {
+        emails: fixture.emails.length,
+        valid: fixture.normalized.length,
+        distinct: distinct.size,
+        bodyBytes: Buffer.byteLength(lastBody)
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** Command-line options of `npm run bench`. */
+export interface BenchOptions {
+  quick: boolean
+  rounds: number
+  /** Events per batch in figures 1–3. */
+  batchSize: number
+  /** Audience sizes of figure 4. */
+  runnerSizes: number[]
+  runnerRounds: number
+  only: Set<string>
+  profile: boolean
+}
+
+export const FIGURES = ['pii', 'performBatch', 'runtime', 'runner']
+
+const USAGE = `npm run bench -- [--quick] [--rounds N] [--only pii,performBatch,runtime,runner] [--profile]
+  --quick     smaller inputs (figures 1–3: 20,000 events; figure 4: 20,000 and 200,000 members)
+  --rounds N  rounds after the warm-up, for every figure (default 5)
+  --only      run some figures only
+  --profile   afterwards, CPU-profile the subjects of figures 1–3 and print where the time goes`
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const quick = argv.includes('--quick')
+  const options: BenchOptions = {
+    quick,
+    rounds: 5,
+    batchSize: quick ? 20_000 : 100_000,
+    runnerSizes: quick ? [20_000, 200_000] : [100_000, 1_000_000],
+    runnerRounds: 5,
+    only: new Set(FIGURES),
+    profile: argv.includes('--profile')
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--rounds') {
+      options.rounds = Number(argv[++i])
+      options.runnerRounds = options.rounds
+    } else if (arg === '--only') options.only = new Set(argv[++i].split(','))
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE)
+      process.exit(0)
+    } else if (arg !== '--quick' && arg !== '--profile') throw new Error(`Unknown option ${arg}\n${USAGE}`)
+  }
+  if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new Error(`--rounds must be a positive integer`)
+  const unknown = [...options.only].filter((name) => !FIGURES.includes(name))
+  if (unknown.length > 0)
+    throw new Error(`--only: unknown figure ${unknown.join(', ')}; figures are ${FIGURES.join(', ')}`)
+  return options
+}
