@@ -19,8 +19,8 @@ import { uploadIdentifiers, type UploadReceipt } from '../sync'
 import type { Payload } from './generated-types'
 
 export const LEFT_OUT_NOT_MEMBER =
-  'Not uploaded: the person is not in the audience. Each upload replaces the segment, so people who left drop ' +
-  'out at the next full sync.'
+  'Not uploaded: the person is not in the audience. The next full sync replaces the segment, so people who ' +
+  'left drop out then.'
 
 /** The events of a batch that go to one segment with one PII type. Usually there is exactly one. */
 interface UploadGroup {
