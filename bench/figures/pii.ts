@@ -50,10 +50,7 @@ export function pipeline(fixture: PiiFixture): string {
   const plans = planBatch(fixture.payloads, fixture.membership)
   const first = plans.find((plan) => plan.kind === 'member')
   if (!first || first.kind !== 'member') return ''
-  const distinct = first.group.lines
-  const lines =
-    'lines' in distinct && Array.isArray(distinct.lines) ? (distinct.lines as string[]) : Array.from(distinct)
-  return toUploadBody(lines)
+  return toUploadBody(first.group.lines.lines)
 }
 
 export function piiFigure(fixture: PiiFixture): Figure {

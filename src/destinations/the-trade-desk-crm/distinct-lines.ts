@@ -34,10 +34,6 @@ export class DistinctLines {
     return this.lines.length
   }
 
-  [Symbol.iterator](): Iterator<string> {
-    return this.lines[Symbol.iterator]()
-  }
-
   /** Adds `line` unless present; true when it was new. */
   add(line: string): boolean {
     if (this.fallback) return this.addToFallback(line)

@@ -77,8 +77,3 @@ async function findOrCreate(client: TtdCrmClient, target: SegmentTarget): Promis
   const created = await client.createSegment(target.name, target.region)
   return { crmDataId: created.CrmDataId, source: 'created' }
 }
-
-/** For tests: how many lookups are in flight right now. */
-export function lookupsInFlight(): number {
-  return lookups.size
-}

@@ -16,10 +16,6 @@ export class SyncState {
     return new SyncState(usable ? context : undefined)
   }
 
-  get enabled(): boolean {
-    return this.context !== undefined
-  }
-
   /** `Add` while a full sync's window is open for this segment, `Replace` to start a new one. */
   async mergeModeFor(advertiserId: string, crmDataId: string): Promise<MergeMode> {
     return (await this.read(windowKey(advertiserId, crmDataId))) ? 'Add' : 'Replace'
