@@ -2,12 +2,11 @@ import type { TtdCrmClient } from './api'
 import { MIN_DISTINCT_IDENTIFIERS, type MergeMode, type PiiType } from './constants'
 import { SegmentNotFoundError, TtdRejectedError } from './errors'
 import { isEmailType } from './pii'
-import { resolveSegment, type ResolvedSegment, type SegmentSource, type SegmentTarget } from './segment-resolver'
+import { resolveSegment, type ResolvedSegment, type SegmentTarget } from './segment-resolver'
 import type { SyncState } from './state'
 
 export interface UploadReceipt {
   crmDataId: string
-  segmentSource: SegmentSource
   mergeMode: MergeMode
   referenceId: string
   distinctIdentifiers: number
@@ -76,7 +75,6 @@ export function toUploadBody(lines: string[]): string {
 function receipt(segment: ResolvedSegment, mergeMode: MergeMode, referenceId: string, count: number): UploadReceipt {
   return {
     crmDataId: segment.crmDataId,
-    segmentSource: segment.source,
     mergeMode,
     referenceId: typeof referenceId === 'string' ? referenceId : '',
     distinctIdentifiers: count

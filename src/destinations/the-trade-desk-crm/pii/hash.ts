@@ -31,9 +31,8 @@ export function isSha256Hex(value: string): boolean {
 export function isSha256Base64(value: string): boolean {
   if (value.length !== SHA256_BASE64_LENGTH || value.charCodeAt(43) !== 61) return false
   for (let i = 0; i < 43; i++) if (!isBase64Code(value.charCodeAt(i))) return false
-  return (
-    Buffer.from(value, 'base64').length === SHA256_BYTES && Buffer.from(value, 'base64').toString('base64') === value
-  )
+  const bytes = Buffer.from(value, 'base64')
+  return bytes.length === SHA256_BYTES && bytes.toString('base64') === value
 }
 
 export function looksHashed(value: string): boolean {
