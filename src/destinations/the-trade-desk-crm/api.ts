@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
 import type { RequestClient } from '@segment/actions-core'
 import {
   API_TIMEOUT_MS,
@@ -8,7 +10,7 @@ import {
   type Region
 } from './constants'
 import { sha256Base64 } from './pii'
-import { toSegmentError, TtdRejectedError, unreadableAnswer, type TtdOperation } from './errors'
+import { CallCutShortError, toSegmentError, TtdRejectedError, unreadableAnswer, type TtdOperation } from './errors'
 import type {
   CreateSegmentRequest,
   CreateSegmentResponse,
@@ -28,10 +30,12 @@ export interface TtdClientConfig {
   apiTimeoutMs?: number
   /** Fixed part of the upload's timeout, which also grows with the body's size. */
   uploadTimeoutBaseMs?: number
+  /** The runtime's signal from the execute input, when it gives one: stops every call of the invocation. */
+  signal?: AbortSignal
 }
 
 /** Where TTD's API is and how to reach it: fixed per definition, never from customer settings. */
-export type ApiEnvironment = Omit<TtdClientConfig, 'token' | 'advertiserId'>
+export type ApiEnvironment = Omit<TtdClientConfig, 'token' | 'advertiserId' | 'signal'>
 
 /** Upper bound on listing pages, in case TTD keeps handing out fresh tokens for empty-looking pages. */
 const MAX_LIST_PAGES = 10_000
@@ -127,21 +131,7 @@ export class TtdCrmClient {
     const timeout =
       (this.config.uploadTimeoutBaseMs ?? UPLOAD_TIMEOUT_BASE_MS) +
       Math.ceil(Buffer.byteLength(body) / UPLOAD_BYTES_PER_MS)
-    try {
-      await this.request(url, {
-        method: 'PUT',
-        headers: { 'Content-Type': 'text/plain' },
-        body,
-        timeout,
-        skipResponseCloning: true
-      })
-    } catch (error) {
-      throw toSegmentError(error, {
-        operation: 'upload',
-        advertiserId: this.config.advertiserId,
-        token: this.config.token
-      })
-    }
+    await this.send('upload', url, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body }, timeout)
   }
 
   private listUrl(): string {
@@ -171,18 +161,85 @@ export class TtdCrmClient {
     url: string,
     options: { method: 'GET' | 'POST'; json?: unknown }
   ): Promise<T> {
-    let content: string
+    const content = await this.send(
+      operation,
+      url,
+      { ...options, headers: { 'TTD-Auth': this.config.token } },
+      this.config.apiTimeoutMs ?? API_TIMEOUT_MS
+    )
+    return parseJsonObject<T>(operation, content)
+  }
+
+  /**
+   * One request, bounded end to end: the answer's headers and its whole body must arrive within
+   * `timeoutMs`, or the call is given up, its connection torn down, and a retryable timeout thrown.
+   * The body is read exactly once (no clone): a clone carries no timeout, and the unread original is a
+   * stream whose connection error nobody would handle.
+   */
+  private async send(operation: TtdOperation, url: string, options: SendOptions, timeoutMs: number): Promise<string> {
     try {
-      const response = await this.request(url, {
-        ...options,
-        headers: { 'TTD-Auth': this.config.token },
-        timeout: this.config.apiTimeoutMs ?? API_TIMEOUT_MS
+      return await withinDeadline(timeoutMs, this.config.signal, async (signal) => {
+        // actions-core merges per-call options deeply, so an AbortSignal passed here would reach fetch as a
+        // plain object whenever the runtime put its own signal in the client's defaults (it always does, and
+        // that one already reaches fetch). A connection of our own is what this call can reliably cut.
+        const agent = connectionFor(url)
+        signal.addEventListener('abort', () => agent.destroy(), { once: true })
+        const response = await this.request(url, { ...options, timeout: timeoutMs, skipResponseCloning: true, agent })
+        // actions-core's response preparation has read the body; a client without it leaves that to us.
+        const content = (response as unknown as { content?: unknown }).content
+        return typeof content === 'string' ? content : await response.text()
       })
-      content = (response as unknown as { content?: string }).content ?? ''
     } catch (error) {
       throw toSegmentError(error, { operation, advertiserId: this.config.advertiserId, token: this.config.token })
     }
-    return parseJsonObject<T>(operation, content)
+  }
+}
+
+type SendOptions = {
+  method: 'GET' | 'POST' | 'PUT'
+  headers: Record<string, string>
+  json?: unknown
+  body?: string
+}
+
+/**
+ * A connection used by one call only. actions-core destroys it once the body is read; `send` destroys it
+ * when the call is given up, which ends a stalled answer instead of leaving its socket open.
+ */
+function connectionFor(url: string): HttpsAgent {
+  return url.startsWith('https:')
+    ? new HttpsAgent({ keepAlive: false })
+    : (new HttpAgent({ keepAlive: false }) as HttpsAgent)
+}
+
+/**
+ * Runs `work` with a signal that aborts after `ms` or when `outer` aborts, and settles by then whatever
+ * `work` does: a request client that ignored the signal could otherwise keep the caller waiting forever.
+ */
+export async function withinDeadline<T>(
+  ms: number,
+  outer: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>
+): Promise<T> {
+  if (outer?.aborted) throw new CallCutShortError('aborted')
+  const controller = new AbortController()
+  const stopped = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })
+  })
+  // Whichever loses the race settles later or never; neither may surface as an unhandled rejection.
+  stopped.catch(() => undefined)
+  const timer = setTimeout(() => controller.abort(new CallCutShortError('deadline')), ms)
+  const onOuterAbort = () => controller.abort(new CallCutShortError('aborted'))
+  outer?.addEventListener('abort', onOuterAbort, { once: true })
+  try {
+    const running = work(controller.signal)
+    running.catch(() => undefined)
+    return await Promise.race([running, stopped])
+  } finally {
+    clearTimeout(timer)
+    outer?.removeEventListener('abort', onOuterAbort)
+    // Releases whatever the call still holds (its connection) once the caller has its answer or error.
+    if (!controller.signal.aborted) controller.abort(new CallCutShortError('aborted'))
   }
 }
 

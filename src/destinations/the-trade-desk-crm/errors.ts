@@ -24,6 +24,18 @@ export class SegmentNotFoundError extends TtdRejectedError {
   }
 }
 
+/**
+ * A TTD call given up before its answer was complete: its own end-to-end deadline passed (headers and
+ * body alike), or the runtime's signal stopped the invocation. Either way the outcome is unknown, so it
+ * is retried like a timeout.
+ */
+export class CallCutShortError extends Error {
+  constructor(readonly reason: 'deadline' | 'aborted') {
+    super(reason === 'deadline' ? 'The call did not finish before its deadline' : 'The call was aborted')
+    this.name = 'CallCutShortError'
+  }
+}
+
 /** A malformed or incomplete answer from TTD: most likely a proxy or deployment hiccup, so worth a retry. */
 export function unreadableAnswer(operation: TtdOperation, what: string): RetryableError {
   return new RetryableError(
@@ -46,6 +58,12 @@ export interface ErrorContext {
  */
 export function toSegmentError(error: unknown, ctx: ErrorContext): Error {
   if (error instanceof HTTPError) return fromHttpStatus(error.response.status, ttdMessage(error, ctx.token), ctx, error)
+  if (isAbort(error)) {
+    return new RetryableError(
+      `"${ctx.operation}" was stopped before The Trade Desk's answer was complete. Segment will retry.`,
+      504
+    )
+  }
   if (isTimeout(error)) {
     return new RetryableError(`The Trade Desk did not answer "${ctx.operation}" in time. Segment will retry.`, 504)
   }
@@ -56,6 +74,36 @@ export function toSegmentError(error: unknown, ctx: ErrorContext): Error {
     )
   }
   return error instanceof Error ? error : new Error(String(error))
+}
+
+/**
+ * Test Connection's reading of a failed first listing. Whatever Segment would retry in a sync (no
+ * connection, no answer in time, an unreadable answer, 429 or 5xx) says nothing about the settings, and
+ * a connection test is not retried: say so, and leave the token, rights and advertiser errors as they are.
+ */
+export function forConnectionTest(error: Error): Error {
+  if (!(error instanceof RetryableError)) return error
+  return new IntegrationError(
+    `Cannot reach The Trade Desk to test the connection (${unreachableReason(error.status)}). This is not a ` +
+      'problem with the Auth Token or the Advertiser ID: test the connection again in a few minutes.',
+    'TTD_UNREACHABLE',
+    503
+  )
+}
+
+function unreachableReason(status: number | undefined): string {
+  switch (status) {
+    case 429:
+      return 'it asked to slow down, 429'
+    case 502:
+      return 'its answer could not be read'
+    case 503:
+      return 'the connection failed or the service is unavailable'
+    case 504:
+      return 'no complete answer in time'
+    default:
+      return `it failed with ${status ?? 'an error'}`
+  }
 }
 
 function fromHttpStatus(status: number, message: string, ctx: ErrorContext, error: HTTPError): Error {
@@ -133,10 +181,23 @@ function ttdMessage(error: HTTPError, token: string): string {
   return text || error.response.statusText || 'no explanation given'
 }
 
-function isTimeout(error: unknown): boolean {
+/** The runtime's signal (or a caller's) stopped the call: actions-core and node-fetch name it either way. */
+function isAbort(error: unknown): boolean {
+  if (error instanceof CallCutShortError) return error.reason === 'aborted'
   const name = (error as { name?: unknown })?.name
-  const code = (error as { code?: unknown })?.code
-  return name === 'TimeoutError' || name === 'RequestTimeoutError' || code === 'ETIMEDOUT'
+  return name === 'AbortError' || name === 'RequestClientError'
+}
+
+/** Our own deadline, actions-core's header timeout, or node-fetch's timeouts on the socket and the body. */
+function isTimeout(error: unknown): boolean {
+  if (error instanceof CallCutShortError) return error.reason === 'deadline'
+  const e = error as { name?: unknown; code?: unknown; type?: unknown }
+  return (
+    e?.name === 'TimeoutError' ||
+    e?.name === 'RequestTimeoutError' ||
+    e?.code === 'ETIMEDOUT' ||
+    (e?.name === 'FetchError' && (e.type === 'body-timeout' || e.type === 'request-timeout'))
+  )
 }
 
 const NETWORK_CODES = new Set([
@@ -154,5 +215,6 @@ function isNetworkFailure(error: unknown): boolean {
   const e = error as { name?: unknown; type?: unknown; code?: unknown; errno?: unknown }
   if (e?.name === 'FetchError') return true
   if (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) return true
-  return e?.name === 'RequestClientError' || e?.name === 'AbortError'
+  // A body that ended early surfaces as a stream error from node-fetch's reader or Node's own streams.
+  return e?.code === 'ERR_STREAM_PREMATURE_CLOSE'
 }

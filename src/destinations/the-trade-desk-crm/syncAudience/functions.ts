@@ -60,7 +60,8 @@ export async function performSyncBatch(
   const client = new TtdCrmClient(request, {
     ...env,
     token: data.settings.auth_token,
-    advertiserId: data.settings.advertiser_id
+    advertiserId: data.settings.advertiser_id,
+    signal: data.signal
   })
   const state = SyncState.from(data.stateContext)
 
