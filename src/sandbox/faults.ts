@@ -1,9 +1,19 @@
-import { SANDBOX_ROUTES, type FaultRule, type SandboxRoute } from './types'
+import { BROKEN_BODIES, SANDBOX_ROUTES, type BrokenBody, type FaultRule, type SandboxRoute } from './types'
 
 export class FaultRuleError extends Error {}
 
 const BOOLEAN_KEYS = ['reset', 'malformedJson', 'incompleteJson', 'repeatPagingToken', 'insecureDropUrl'] as const
-const KNOWN_KEYS = new Set<string>(['route', 'status', 'retryAfterSeconds', 'latencyMs', 'times', ...BOOLEAN_KEYS])
+const KNOWN_KEYS = new Set<string>([
+  'route',
+  'status',
+  'retryAfterSeconds',
+  'latencyMs',
+  'times',
+  'brokenBody',
+  ...BOOLEAN_KEYS
+])
+// Each of these decides the whole answer: a broken body combined with one of them would silently lose.
+const ANSWER_KEYS = ['status', 'reset', 'malformedJson', 'incompleteJson'] as const
 
 function isNonNegativeInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0
@@ -38,6 +48,13 @@ export function validateFaultRules(input: unknown): FaultRule[] {
       if (rule[key] !== undefined && typeof rule[key] !== 'boolean') {
         throw new FaultRuleError(`${where}: ${key} must be a boolean`)
       }
+    }
+    if (rule.brokenBody !== undefined && !BROKEN_BODIES.includes(rule.brokenBody as BrokenBody)) {
+      throw new FaultRuleError(`${where}: brokenBody must be one of ${BROKEN_BODIES.join(', ')}`)
+    }
+    const other = ANSWER_KEYS.find((key) => rule[key] !== undefined && rule[key] !== false)
+    if (rule.brokenBody !== undefined && other) {
+      throw new FaultRuleError(`${where}: brokenBody and ${other} each decide the answer; use one per rule`)
     }
     if (rule.retryAfterSeconds !== undefined && rule.status === undefined) {
       throw new FaultRuleError(`${where}: retryAfterSeconds needs a status (429 or 503)`)

@@ -4,11 +4,18 @@ export type Region = 'US' | 'EU' | 'APAC'
 export type PiiType = 'Email' | 'EmailHashedUnifiedId2' | 'Phone' | 'PhoneNumberHashedUnifiedId2'
 export type MergeMode = 'Replace' | 'Add'
 export type SandboxRoute = 'list' | 'create' | 'drop' | 'upload'
+/**
+ * How an answer breaks after its 200 headers and the start of its body: the connection closes cleanly
+ * (`close`, short of the declared Content-Length), is reset (`reset`), goes silent (`stall`), or a chunked
+ * answer ends without its last chunk (`chunked`).
+ */
+export type BrokenBody = 'close' | 'reset' | 'stall' | 'chunked'
 
 export const REGIONS: readonly Region[] = ['US', 'EU', 'APAC']
 export const PII_TYPES: readonly PiiType[] = ['Email', 'EmailHashedUnifiedId2', 'Phone', 'PhoneNumberHashedUnifiedId2']
 export const MERGE_MODES: readonly MergeMode[] = ['Replace', 'Add']
 export const SANDBOX_ROUTES: readonly SandboxRoute[] = ['list', 'create', 'drop', 'upload']
+export const BROKEN_BODIES: readonly BrokenBody[] = ['close', 'reset', 'stall', 'chunked']
 
 export interface FaultRule {
   route: SandboxRoute
@@ -24,6 +31,8 @@ export interface FaultRule {
   malformedJson?: boolean
   /** Answer 200 with valid JSON that lacks the expected fields ({}). */
   incompleteJson?: boolean
+  /** Send 200 headers and the start of the body, then break the answer this way. Nothing is stored. */
+  brokenBody?: BrokenBody
   /** List route only: always answer the same non-empty page with the same PagingToken. */
   repeatPagingToken?: boolean
   /** Drop route only: answer a drop URL with scheme http:// on a non-loopback host name. */

@@ -1,8 +1,46 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { startSandbox } from '../index'
-import type { Sandbox } from '../types'
+import type { BrokenBody, Sandbox } from '../types'
 import { api, createSegment, hashedIds, lines, requestDrop, upload } from './helpers'
 
 type Page = { Segments: { CrmDataId: string }[]; PagingToken: string | null }
+
+interface RawAnswer {
+  status: number
+  headers: IncomingHttpHeaders
+  /** Resolves with the body received so far once the first bytes of it arrived. */
+  started: Promise<string>
+  /** How the connection ended: 'complete' answer, 'closed' cleanly short of the end, or 'reset'. */
+  ended: Promise<{ ending: 'complete' | 'closed' | 'reset'; body: string }>
+}
+
+/** A GET over node:http, which shows the wire as it is: how an answer ends, not only that it failed. */
+function rawGet(url: string, token: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { 'TTD-Auth': token }, agent: false })
+    req.on('error', reject)
+    req.on('response', (res) => {
+      let body = ''
+      let onFirst: (text: string) => void = () => undefined
+      const started = new Promise<string>((r) => (onFirst = r))
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8')
+        onFirst(body)
+      })
+      // An incomplete answer errors ('aborted') whichever way it ended; the socket tells a reset from a close.
+      res.on('error', () => undefined)
+      let socketError: string | undefined
+      res.socket.once('error', (error: NodeJS.ErrnoException) => (socketError = error.code))
+      const ended = new Promise<{ ending: 'complete' | 'closed' | 'reset'; body: string }>((r) => {
+        res.socket.once('close', () =>
+          r({ ending: res.complete ? 'complete' : socketError === 'ECONNRESET' ? 'reset' : 'closed', body })
+        )
+      })
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, started, ended })
+    })
+    req.end()
+  })
+}
 
 describe('sandbox faults', () => {
   let sandbox: Sandbox
@@ -192,5 +230,70 @@ describe('sandbox faults', () => {
     await sandbox.close()
     expect(Date.now() - started).toBeLessThan(1000)
     await expect(pending).rejects.toThrow('fetch failed')
+  })
+
+  describe('brokenBody', () => {
+    const listUrl = () => `${sandbox.apiBaseUrl}/crmdata/segment/${sandbox.advertiserId}`
+    const cut = (how: BrokenBody) => sandbox.setFaults([{ route: 'list', brokenBody: how, times: 1 }])
+
+    it('close: 200, the start of the JSON, then a clean close short of the declared length', async () => {
+      cut('close')
+      const answer = await rawGet(listUrl(), sandbox.token)
+      expect(answer.status).toBe(200)
+      const { ending, body } = await answer.ended
+      expect(ending).toBe('closed')
+      expect(body.startsWith('{"Segments":[')).toBe(true)
+      expect(Number(answer.headers['content-length'])).toBeGreaterThan(Buffer.byteLength(body))
+      expect(sandbox.requests.at(-1)).toEqual(expect.objectContaining({ route: 'list', status: 0 }))
+      expect((await list()).status).toBe(200)
+    })
+
+    it('reset: 200, the start of the JSON, then a connection reset', async () => {
+      cut('reset')
+      const answer = await rawGet(listUrl(), sandbox.token)
+      expect(answer.status).toBe(200)
+      expect((await answer.ended).ending).toBe('reset')
+      expect((await list()).status).toBe(200)
+    })
+
+    it('chunked: a chunked 200 that ends without its last chunk', async () => {
+      cut('chunked')
+      const answer = await rawGet(listUrl(), sandbox.token)
+      expect(answer.status).toBe(200)
+      expect(answer.headers['transfer-encoding']).toBe('chunked')
+      expect(answer.headers['content-length']).toBeUndefined()
+      const { ending, body } = await answer.ended
+      expect(ending).toBe('closed')
+      expect(body.startsWith('{"Segments":[')).toBe(true)
+    })
+
+    it('stall: 200 and the start of the body, then nothing until the sandbox closes', async () => {
+      cut('stall')
+      const answer = await rawGet(listUrl(), sandbox.token)
+      expect(answer.status).toBe(200)
+      expect((await answer.started).startsWith('{"Segments":[')).toBe(true)
+      await sandbox.close()
+      expect((await answer.ended).ending).not.toBe('complete')
+    })
+
+    it('cuts the upload answer too, storing nothing and leaving the drop usable', async () => {
+      const crmDataId = await createSegment(sandbox, 'Upload cut')
+      const drop = await requestDrop(sandbox, crmDataId, 'EmailHashedUnifiedId2')
+      const body = lines(hashedIds(1500))
+      sandbox.setFaults([{ route: 'upload', brokenBody: 'reset', times: 1 }])
+      await expect(upload(drop.Url, body)).rejects.toThrow()
+      expect(sandbox.drops(crmDataId)[0].status).toBe('pending')
+      expect((await upload(drop.Url, body)).status).toBe(200)
+      expect(sandbox.members(crmDataId).size).toBe(1500)
+    })
+
+    it('refuses an unknown way or a rule that also sets another answer', () => {
+      expect(() => sandbox.setFaults([{ route: 'list', brokenBody: 'explode' as BrokenBody }])).toThrow(
+        'brokenBody must be one of close, reset, stall, chunked'
+      )
+      expect(() => sandbox.setFaults([{ route: 'list', brokenBody: 'close', status: 500 }])).toThrow(
+        'brokenBody and status each decide the answer'
+      )
+    })
   })
 })
