@@ -2,6 +2,7 @@
 export { startSandbox, DEFAULT_ADVERTISER_ID } from './server'
 export { memberKey, sha256Base64 } from './identifiers'
 export type {
+  BrokenBody,
   DropStatus,
   DropView,
   FaultRule,

@@ -5,7 +5,7 @@
  */
 import { createTestIntegration, RetryableError, type Logger } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
-import { startSandbox, type FaultRule, type Sandbox, type SandboxRoute } from '../../sandbox'
+import { startSandbox, type BrokenBody, type FaultRule, type Sandbox, type SandboxRoute } from '../../sandbox'
 
 type Outcome = { kind: 'retry'; status: number } | { kind: 'fail-events'; status: number } | { kind: 'uploaded' }
 
@@ -28,9 +28,23 @@ const HTTP_FAULTS: [string, Omit<FaultRule, 'route'>, Outcome][] = [
   ['connection reset', { reset: true }, retry(503)]
 ]
 
+/**
+ * 200 headers and the start of the body, then the answer breaks. A reset or a chunked answer cut short is
+ * seen at once (503); a clean close short of the Content-Length, or silence, only by the call's deadline (504).
+ */
+const BROKEN_BODY_FAULTS: [string, BrokenBody, Outcome][] = [
+  ['200, then the body closes early', 'close', retry(504)],
+  ['200, then a reset mid-body', 'reset', retry(503)],
+  ['200, then the body stalls', 'stall', retry(504)],
+  ['200, then a chunked body cut short', 'chunked', retry(503)]
+]
+
 const ROUTES: SandboxRoute[] = ['list', 'create', 'drop', 'upload']
 const ROWS: Row[] = [
   ...ROUTES.flatMap((route) => HTTP_FAULTS.map(([fault, rule, outcome]) => ({ route, fault, rule, outcome }))),
+  ...ROUTES.flatMap((route) =>
+    BROKEN_BODY_FAULTS.map(([fault, brokenBody, outcome]) => ({ route, fault, rule: { brokenBody }, outcome }))
+  ),
   ...(['list', 'create', 'drop'] as SandboxRoute[]).flatMap((route) => [
     { route, fault: '200 with malformed JSON', rule: { malformedJson: true }, outcome: retry(502) },
     { route, fault: '200 with incomplete JSON', rule: { incompleteJson: true }, outcome: retry(502) }
@@ -129,7 +143,8 @@ describe.each(ROWS)('$route: $fault', (row) => {
       expect((error as RetryableError).status).toBe(row.outcome.status)
       expect((error as Error).message).toMatch(/Segment will retry/)
       expect(stored).toBe(0)
-      // Segment's retry of the same batch, once TTD recovered, stores everyone in a single segment.
+      // Segment's retry of the same batch, once TTD recovered, stores everyone in a single segment. It runs in
+      // this same process, so nothing the failed batch left behind (a single-flight entry) may hold it up.
       sandbox.clearFaults()
       const retried = await runWithFault({ ...row, rule: undefined }, name)
       expect(retried.error).toBeUndefined()
