@@ -1,0 +1,71 @@
+/**
+ * A plain Node process running the destination, against a loopback sandbox whose answers break after
+ * their 200 headers: a reset mid-body on list, drop and upload, a chunked answer cut short on create.
+ * Before every call read its body once, such a reset escaped as an 'error' event nobody listened to and
+ * killed the process. Now each is a retryable failure of its batch, and the retried batch uploads.
+ */
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { startSandbox, type Sandbox } from '../../sandbox'
+
+const REPO = join(__dirname, '..', '..', '..')
+const CHILD = join(__dirname, 'helpers', 'batches-in-child.ts')
+
+let sandbox: Sandbox
+beforeAll(async () => {
+  sandbox = await startSandbox()
+})
+afterAll(() => sandbox.close())
+
+function runChild(): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', CHILD],
+      {
+        cwd: REPO,
+        env: {
+          ...process.env,
+          TTD_API_BASE_URL: sandbox.apiBaseUrl,
+          TTD_TOKEN: sandbox.token,
+          TTD_ADVERTISER_ID: sandbox.advertiserId
+        }
+      },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error ? Number(error.code ?? 1) : 0,
+          lines: stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as Record<string, unknown>),
+          stderr
+        })
+    )
+  })
+}
+
+it('survives answers that break mid-body on every call, and the retried batch uploads', async () => {
+  sandbox.setFaults([
+    { route: 'list', brokenBody: 'reset', times: 1 },
+    { route: 'create', brokenBody: 'chunked', times: 1 },
+    { route: 'drop', brokenBody: 'reset', times: 1 },
+    { route: 'upload', brokenBody: 'reset', times: 1 }
+  ])
+  const { code, lines, stderr } = await runChild()
+
+  expect(stderr).toBe('')
+  expect(code).toBe(0)
+  expect(lines).toEqual([
+    { attempt: 1, error: 'RetryableError', status: 503 },
+    { attempt: 2, error: 'RetryableError', status: 503 },
+    { attempt: 3, error: 'RetryableError', status: 503 },
+    { attempt: 4, error: 'RetryableError', status: 503 },
+    { attempt: 5, uploaded: 1600 },
+    { done: true }
+  ])
+  // Each fault was met once, on its own call, before the answer that worked.
+  const broken = sandbox.requests.filter((r) => r.status === 0).map((r) => r.route)
+  expect(broken).toEqual(['list', 'create', 'drop', 'upload'])
+  const [segment] = sandbox.segments()
+  expect(sandbox.members(segment.crmDataId).size).toBe(1600)
+}, 60_000)

@@ -1,0 +1,58 @@
+/**
+ * Run by broken-answers-in-a-process.test.ts as a plain Node process: sends one batch through
+ * actions-core's `Destination.onBatch`, as Segment's runtime does, until it uploads (at most
+ * MAX_ATTEMPTS times), printing one JSON line per attempt. It installs no handler for uncaught errors
+ * or rejections on purpose: a stream error nobody listens to must end it with exit code 1, as it would
+ * end a real worker.
+ */
+import { defaultValues, Destination, type SegmentEvent } from '@segment/actions-core'
+import { createTheTradeDeskCrm } from '../../../destinations/the-trade-desk-crm'
+
+const MAX_ATTEMPTS = 8
+
+async function main(): Promise<void> {
+  const { TTD_API_BASE_URL: apiBaseUrl, TTD_TOKEN: token, TTD_ADVERTISER_ID: advertiserId } = process.env
+  if (!apiBaseUrl || !token || !advertiserId) throw new Error('TTD_API_BASE_URL, TTD_TOKEN and TTD_ADVERTISER_ID')
+  const definition = createTheTradeDeskCrm({ apiBaseUrl, allowLoopbackHttpDrops: true, apiTimeoutMs: 2_000 })
+  const action = definition.actions.syncAudience
+  const destination = new Destination(definition)
+  const settings = {
+    auth_token: token,
+    advertiser_id: advertiserId,
+    __segment_internal_engage_force_full_sync: true,
+    __segment_internal_engage_batch_sync: true,
+    subscription: {
+      subscribe: action.defaultSubscription ?? 'event = "Audience Entered"',
+      partnerAction: 'syncAudience',
+      mapping: { ...defaultValues(action.fields), region: 'US', pii_type: 'EmailHashedUnifiedId2' }
+    }
+  }
+  // Segment's runtime hands every invocation a signal; the request client must work with one present.
+  const invocation = new AbortController()
+  const events = Array.from({ length: 1600 }, (_, i) => ({
+    type: 'track',
+    event: 'Audience Entered',
+    properties: { child_audience: true },
+    context: {
+      personas: { computation_class: 'audience', computation_key: 'child_audience' },
+      traits: { email: `child${i}@example.com` }
+    }
+  })) as unknown as SegmentEvent[]
+
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    try {
+      const [result] = await destination.onBatch(events, settings, { signal: invocation.signal })
+      const statuses = (result?.multistatus ?? []).map((entry) => entry.status)
+      process.stdout.write(`${JSON.stringify({ attempt, uploaded: statuses.filter((s) => s === 200).length })}\n`)
+      return
+    } catch (error) {
+      const { name, status } = error as { name?: string; status?: number }
+      process.stdout.write(`${JSON.stringify({ attempt, error: name, status })}\n`)
+    }
+  }
+}
+
+void main().then(() => {
+  // A connection error that arrives after the last batch would still reach an unhandled stream now.
+  setTimeout(() => process.stdout.write('{"done":true}\n'), 200)
+})
