@@ -81,8 +81,8 @@ export function toSegmentError(error: unknown, ctx: ErrorContext): Error {
  * connection, no answer in time, an unreadable answer, 429 or 5xx) says nothing about the settings, and
  * a connection test is not retried: say so, and leave the token, rights and advertiser errors as they are.
  */
-export function forConnectionTest(error: Error): Error {
-  if (!(error instanceof RetryableError)) return error
+export function forConnectionTest(error: unknown): Error {
+  if (!(error instanceof RetryableError)) return error instanceof Error ? error : new Error(String(error))
   return new IntegrationError(
     `Cannot reach The Trade Desk to test the connection (${unreachableReason(error.status)}). This is not a ` +
       'problem with the Auth Token or the Advertiser ID: test the connection again in a few minutes.',

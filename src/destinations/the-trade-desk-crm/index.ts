@@ -1,6 +1,7 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from './api'
 import { TTD_API_BASE_URL } from './constants'
+import { forConnectionTest } from './errors'
 import type { Settings } from './generated-types'
 import { settingsFields } from './settings'
 import { buildSyncAudience } from './syncAudience'
@@ -40,7 +41,11 @@ export function createTheTradeDeskCrm(options: DestinationOptions = {}): Destina
           token: settings.auth_token,
           advertiserId: settings.advertiser_id
         })
-        await client.listFirstPage()
+        try {
+          await client.listFirstPage()
+        } catch (error) {
+          throw forConnectionTest(error)
+        }
         return true
       }
     },
