@@ -13,6 +13,7 @@ import { DistinctLines } from '../distinct-lines'
 import { TtdRejectedError } from '../errors'
 import type { Settings } from '../generated-types'
 import { isEmailType, isHashedType, toUploadLine } from '../pii'
+import { BLANK_SEGMENT_NAME_REASON, isBlankSegmentName } from '../segment-name'
 import type { SegmentTarget } from '../segment-resolver'
 import { SyncState } from '../state'
 import { uploadIdentifiers, type UploadReceipt } from '../sync'
@@ -94,6 +95,11 @@ export function planBatch(payloads: Payload[], membership: AudienceMembership[] 
     const payload = payloads[i]
     if (!isMember(membership?.[i], payload.event_name)) {
       plans[i] = { kind: 'not-member' }
+      continue
+    }
+    // Only an event that would look its segment up by name needs one; an external id names it already.
+    if (!payload.external_id && isBlankSegmentName(payload.name)) {
+      plans[i] = { kind: 'invalid', reason: BLANK_SEGMENT_NAME_REASON }
       continue
     }
     const piiType = payload.pii_type as PiiType
