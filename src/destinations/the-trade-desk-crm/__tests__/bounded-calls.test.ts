@@ -1,0 +1,123 @@
+/**
+ * Every TTD call is bounded end to end, whatever the request client or the connection does: these drive
+ * the client directly, with a request client that never answers and with a loopback server whose 200
+ * answer stalls mid-body, and check the outcome (a retryable 504) and that the connection is let go.
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { createRequestClient, RetryableError, type RequestClient } from '@segment/actions-core'
+import { TtdCrmClient, type TtdClientConfig } from '../api'
+
+const CONFIG: TtdClientConfig = {
+  apiBaseUrl: 'http://127.0.0.1:9/v3',
+  token: 'test-token-bounded',
+  advertiserId: 'adv1',
+  allowLoopbackHttpDrops: true,
+  apiTimeoutMs: 100,
+  uploadTimeoutBaseMs: 100
+}
+
+async function failure(promise: Promise<unknown>): Promise<RetryableError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error
+  )
+  if (!(outcome instanceof RetryableError)) throw new Error(`expected a RetryableError, got ${String(outcome)}`)
+  return outcome
+}
+
+describe('with a request client that never settles', () => {
+  const never = jest.fn(() => new Promise(() => undefined)) as unknown as RequestClient
+
+  it('gives up at the deadline with a retryable 504', async () => {
+    const error = await failure(new TtdCrmClient(never, CONFIG).listSegments())
+    expect(error.status).toBe(504)
+    expect(error.message).toBe('The Trade Desk did not answer "list CRM segments" in time. Segment will retry.')
+  })
+
+  it('gives up when the runtime aborts the invocation, with the same retryable 504', async () => {
+    const invocation = new AbortController()
+    const call = new TtdCrmClient(never, { ...CONFIG, apiTimeoutMs: 60_000, signal: invocation.signal }).createSegment(
+      'Name',
+      'US'
+    )
+    invocation.abort()
+    const error = await failure(call)
+    expect(error.status).toBe(504)
+    expect(error.message).toMatch(/^"create the CRM segment" was stopped before .* Segment will retry\.$/)
+  })
+
+  it('does not start a call once the runtime has aborted', async () => {
+    const request = jest.fn(() => new Promise(() => undefined)) as unknown as RequestClient
+    const invocation = new AbortController()
+    invocation.abort()
+    const error = await failure(
+      new TtdCrmClient(request, { ...CONFIG, signal: invocation.signal }).requestDrop('crm-1', 'Email', 'Add')
+    )
+    expect(error.status).toBe(504)
+    expect(request).not.toHaveBeenCalled()
+  })
+})
+
+describe('with a loopback server whose 200 answer stalls mid-body', () => {
+  let server: Server
+  let baseUrl: string
+  const closed: Promise<void>[] = []
+  // Resolved once an answer's headers and the start of its body have been sent.
+  let answerStarted: () => void = () => undefined
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '1000' })
+        res.write('{"Segments":[', () => answerStarted())
+      })
+    })
+    server.on('connection', (socket: Socket) => closed.push(new Promise((resolve) => socket.on('close', resolve))))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  // The runtime's request client always carries the invocation's signal in its defaults.
+  const runtimeClient = () => createRequestClient({ signal: new AbortController().signal })
+
+  it.each([
+    ['list', (client: TtdCrmClient) => client.listFirstPage()],
+    ['create', (client: TtdCrmClient) => client.createSegment('Name', 'US')],
+    ['drop', (client: TtdCrmClient) => client.requestDrop('crm-1', 'Email', 'Replace')],
+    ['upload', (client: TtdCrmClient) => client.upload(`${baseUrl}/drop/1`, 'line\n')]
+  ])('%s: fails with a retryable 504 and closes the connection', async (_, call) => {
+    const before = closed.length
+    const client = new TtdCrmClient(runtimeClient(), { ...CONFIG, apiBaseUrl: `${baseUrl}/v3` })
+    const error = await failure(call(client))
+    expect(error.status).toBe(504)
+    expect(error.message).toMatch(/did not answer ".+" in time/)
+    expect(closed.length).toBe(before + 1)
+    // The server sees its connection end: nothing is left holding a socket to a stalled answer.
+    await closed[before]
+  })
+
+  it('fails with a retryable 504 when the runtime aborts a call whose answer has started', async () => {
+    const invocation = new AbortController()
+    const client = new TtdCrmClient(createRequestClient({ signal: invocation.signal }), {
+      ...CONFIG,
+      apiBaseUrl: `${baseUrl}/v3`,
+      apiTimeoutMs: 60_000,
+      signal: invocation.signal
+    })
+    const before = closed.length
+    const started = new Promise<void>((resolve) => (answerStarted = resolve))
+    const call = client.listFirstPage()
+    await started
+    invocation.abort()
+    const error = await failure(call)
+    expect(error.status).toBe(504)
+    expect(error.message).toMatch(/^"list CRM segments" was stopped before/)
+    await closed[before]
+  })
+})
