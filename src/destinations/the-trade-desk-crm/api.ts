@@ -182,8 +182,7 @@ export class TtdCrmClient {
         // actions-core merges per-call options deeply, so an AbortSignal passed here would reach fetch as a
         // plain object whenever the runtime put its own signal in the client's defaults (it always does, and
         // that one already reaches fetch). A connection of our own is what this call can reliably cut.
-        const agent = connectionFor(url)
-        signal.addEventListener('abort', () => agent.destroy(), { once: true })
+        const agent = connectionsFor(url, signal)
         const response = await this.request(url, { ...options, timeout: timeoutMs, skipResponseCloning: true, agent })
         // actions-core's response preparation has read the body; a client without it leaves that to us.
         const content = (response as unknown as { content?: unknown }).content
@@ -203,20 +202,31 @@ type SendOptions = {
 }
 
 /**
- * A connection used by one call only. actions-core destroys it once the body is read; `send` destroys it
- * when the call is given up, which ends a stalled answer instead of leaving its socket open.
+ * Connections used by one call only, each destroyed when the call is given up: that ends a stalled answer
+ * instead of leaving its socket open, and a connection the request client opens only after the deadline
+ * (on a starved event loop) is closed at birth. actions-core destroys the agent once the body is read.
  */
-function connectionFor(url: string): HttpsAgent {
-  return url.startsWith('https:')
+function connectionsFor(url: string, signal: AbortSignal): HttpsAgent {
+  const agent = url.startsWith('https:')
     ? new HttpsAgent({ keepAlive: false })
     : (new HttpAgent({ keepAlive: false }) as HttpsAgent)
+  const open = agent.createConnection.bind(agent)
+  agent.createConnection = (options, callback) => {
+    const socket = open(options, callback)
+    if (socket) {
+      if (signal.aborted) socket.destroy()
+      else signal.addEventListener('abort', () => socket.destroy(), { once: true })
+    }
+    return socket
+  }
+  return agent
 }
 
 /**
  * Runs `work` with a signal that aborts after `ms` or when `outer` aborts, and settles by then whatever
  * `work` does: a request client that ignored the signal could otherwise keep the caller waiting forever.
  */
-export async function withinDeadline<T>(
+async function withinDeadline<T>(
   ms: number,
   outer: AbortSignal | undefined,
   work: (signal: AbortSignal) => Promise<T>

@@ -55,14 +55,18 @@ it('survives answers that break mid-body on every call, and the retried batch up
 
   expect(stderr).toBe('')
   expect(code).toBe(0)
-  expect(lines).toEqual([
+  // A reset reads as 503; on a busy machine it can land before the start was read and look like a clean
+  // close, which the call's deadline ends (504). Either way the batch is retried and the process lives on.
+  expect(lines.map(({ status, ...line }) => ({ ...line, status: status === 504 ? 503 : status }))).toEqual([
     { attempt: 1, error: 'RetryableError', status: 503 },
     { attempt: 2, error: 'RetryableError', status: 503 },
     { attempt: 3, error: 'RetryableError', status: 503 },
     { attempt: 4, error: 'RetryableError', status: 503 },
-    { attempt: 5, uploaded: 1600 },
-    { done: true }
+    { attempt: 5, uploaded: 1600, status: undefined },
+    { done: true, status: undefined }
   ])
+  // The cut chunked answer (create) has no such race: it is always seen at once.
+  expect(lines[1].status).toBe(503)
   // Each fault was met once, on its own call, before the answer that worked.
   const broken = sandbox.requests.filter((r) => r.status === 0).map((r) => r.route)
   expect(broken).toEqual(['list', 'create', 'drop', 'upload'])

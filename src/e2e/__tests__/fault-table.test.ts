@@ -7,7 +7,8 @@ import { createTestIntegration, RetryableError, type Logger } from '@segment/act
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import { startSandbox, type BrokenBody, type FaultRule, type Sandbox, type SandboxRoute } from '../../sandbox'
 
-type Outcome = { kind: 'retry'; status: number } | { kind: 'fail-events'; status: number } | { kind: 'uploaded' }
+type Outcome =
+  { kind: 'retry'; status: number; orStatus?: number } | { kind: 'fail-events'; status: number } | { kind: 'uploaded' }
 
 interface Row {
   route: SandboxRoute
@@ -16,7 +17,8 @@ interface Row {
   outcome: Outcome
 }
 
-const retry = (status: number): Outcome => ({ kind: 'retry', status })
+const retry = (status: number, orStatus?: number): Outcome =>
+  orStatus === undefined ? { kind: 'retry', status } : { kind: 'retry', status, orStatus }
 const HTTP_FAULTS: [string, Omit<FaultRule, 'route'>, Outcome][] = [
   ['429 with Retry-After', { status: 429, retryAfterSeconds: 7 }, retry(429)],
   ['429 without Retry-After', { status: 429 }, retry(429)],
@@ -31,10 +33,11 @@ const HTTP_FAULTS: [string, Omit<FaultRule, 'route'>, Outcome][] = [
 /**
  * 200 headers and the start of the body, then the answer breaks. A reset or a chunked answer cut short is
  * seen at once (503); a clean close short of the Content-Length, or silence, only by the call's deadline (504).
+ * A reset that lands before the client has read the start (a busy machine) reads as a clean close: 504.
  */
 const BROKEN_BODY_FAULTS: [string, BrokenBody, Outcome][] = [
   ['200, then the body closes early', 'close', retry(504)],
-  ['200, then a reset mid-body', 'reset', retry(503)],
+  ['200, then a reset mid-body', 'reset', retry(503, 504)],
   ['200, then the body stalls', 'stall', retry(504)],
   ['200, then a chunked body cut short', 'chunked', retry(503)]
 ]
@@ -134,13 +137,15 @@ async function runWithFault(row: Row, name = `Faults ${++segmentCounter}`) {
 }
 
 describe.each(ROWS)('$route: $fault', (row) => {
-  it(`-> ${row.outcome.kind}${'status' in row.outcome ? ` ${row.outcome.status}` : ''}`, async () => {
+  const statuses =
+    'status' in row.outcome ? [row.outcome.status, ...('orStatus' in row.outcome ? [row.outcome.orStatus] : [])] : []
+  it(`-> ${row.outcome.kind}${statuses.length ? ` ${statuses.join(' or ')}` : ''}`, async () => {
     const { error, multistatus, logLines, segment, name } = await runWithFault(row)
     const stored = segment ? sandbox.members(segment.crmDataId).size : 0
 
     if (row.outcome.kind === 'retry') {
       expect(error).toBeInstanceOf(RetryableError)
-      expect((error as RetryableError).status).toBe(row.outcome.status)
+      expect(statuses).toContain((error as RetryableError).status)
       expect((error as Error).message).toMatch(/Segment will retry/)
       expect(stored).toBe(0)
       // Segment's retry of the same batch, once TTD recovered, stores everyone in a single segment. It runs in

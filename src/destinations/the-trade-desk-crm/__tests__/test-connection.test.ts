@@ -8,14 +8,15 @@ beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
 afterAll(() => nock.enableNetConnect())
 
-// A short timeout so the "no answer" case does not wait the production 15 s.
-const integration = createTestIntegration(createTheTradeDeskCrm({ apiTimeoutMs: 200 }))
+// A short timeout so the "no answer" case does not wait the production 15 s; answers that come use the default.
+const impatient = createTestIntegration(createTheTradeDeskCrm({ apiTimeoutMs: 200 }))
+const patient = createTestIntegration(createTheTradeDeskCrm())
 
 function networkError(code: string): Error {
   return Object.assign(new Error(`connect ${code}`), { code })
 }
 
-async function testConnectionError(): Promise<Error> {
+async function testConnectionError(integration = patient): Promise<Error> {
   const outcome = await integration.testAuthentication(SETTINGS).then(
     () => undefined,
     (error: unknown) => error
@@ -34,7 +35,7 @@ describe('Test Connection when The Trade Desk cannot be reached', () => {
     ['the answer is not JSON', () => nock(API).get(LIST_PATH).reply(200, '<html>proxy error</html>')]
   ])('says so when %s, clears the token, and promises no retry', async (_, setUp) => {
     setUp()
-    const { message } = await testConnectionError()
+    const { message } = await testConnectionError(impatient)
     expect(message).toMatch(/Cannot reach The Trade Desk to test the connection/)
     expect(message).toMatch(/not a problem with the Auth Token or the Advertiser ID/)
     expect(message).not.toMatch(/retry/i)
