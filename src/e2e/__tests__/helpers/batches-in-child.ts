@@ -13,7 +13,13 @@ const MAX_ATTEMPTS = 8
 async function main(): Promise<void> {
   const { TTD_API_BASE_URL: apiBaseUrl, TTD_TOKEN: token, TTD_ADVERTISER_ID: advertiserId } = process.env
   if (!apiBaseUrl || !token || !advertiserId) throw new Error('TTD_API_BASE_URL, TTD_TOKEN and TTD_ADVERTISER_ID')
-  const definition = createTheTradeDeskCrm({ apiBaseUrl, allowLoopbackHttpDrops: true, apiTimeoutMs: 2_000 })
+  // Short timeouts: node-fetch keeps a failed body's read timer until it expires, which holds the exit.
+  const definition = createTheTradeDeskCrm({
+    apiBaseUrl,
+    allowLoopbackHttpDrops: true,
+    apiTimeoutMs: 2_000,
+    uploadTimeoutBaseMs: 2_000
+  })
   const action = definition.actions.syncAudience
   const destination = new Destination(definition)
   const settings = {
