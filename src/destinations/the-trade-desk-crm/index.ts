@@ -1,6 +1,7 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from './api'
 import { TTD_API_BASE_URL } from './constants'
+import type { CoordinationOptions } from './coordination'
 import type { Settings } from './generated-types'
 import { settingsFields } from './settings'
 import { buildSyncAudience } from './syncAudience'
@@ -16,6 +17,8 @@ export interface DestinationOptions {
   /** Timeouts of TTD calls, for tests that simulate a hanging API or upload host. */
   apiTimeoutMs?: number
   uploadTimeoutBaseMs?: number
+  /** Bounded waits of the cross-machine coordination, shortened by tests and local runs. */
+  coordination?: CoordinationOptions
 }
 
 export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
@@ -45,7 +48,7 @@ export function createTheTradeDeskCrm(options: DestinationOptions = {}): Destina
       }
     },
     actions: {
-      syncAudience: buildSyncAudience(env)
+      syncAudience: buildSyncAudience(env, options.coordination)
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { StateContext } from '@segment/actions-core'
-import { SEGMENT_ID_CACHE_HOURS, SYNC_WINDOW_HOURS, type MergeMode, type Region } from './constants'
+import type { UploadEnd, WindowEntry } from './coordination'
+import { SEGMENT_ID_CACHE_HOURS, SYNC_WINDOW_HOURS, type Region } from './constants'
 
 /**
  * What this destination remembers between batches, through the runtime's `stateContext` only: the
@@ -16,9 +17,25 @@ export class SyncState {
     return new SyncState(usable ? context : undefined)
   }
 
-  /** `Add` while a full sync's window is open for this segment, `Replace` to start a new one. */
-  async mergeModeFor(advertiserId: string, crmDataId: string): Promise<MergeMode> {
-    return (await this.read(windowKey(advertiserId, crmDataId))) ? 'Add' : 'Replace'
+  /**
+   * The sync window as `SharedCoordination` sees it, for runtimes without a usable cache: no claim (batches
+   * are assumed to arrive one after another), the window's opening time as its id.
+   */
+  async enterWindow(advertiserId: string, crmDataId: string): Promise<WindowEntry> {
+    const openedAt = await this.read(windowKey(advertiserId, crmDataId))
+    return openedAt
+      ? { mergeMode: 'Add', windowId: openedAt }
+      : { mergeMode: 'Replace', holder: '', crmDataId, advertiserId }
+  }
+
+  /**
+   * Opens the window after a `Replace` that succeeded. A failed one, or one whose outcome is unknown, leaves
+   * it closed, so the retry replaces again: with batches one after another, nothing was added in between.
+   */
+  async endUpload(entry: WindowEntry, end: UploadEnd, now = new Date()): Promise<string | undefined> {
+    if (entry.mergeMode !== 'Replace' || end !== 'uploaded') return undefined
+    this.openSyncWindow(entry.advertiserId, entry.crmDataId, now)
+    return now.toISOString()
   }
 
   /**
@@ -26,7 +43,7 @@ export class SyncState {
    * on retry. The window is fixed from that first upload; later `Add`s do not extend it, so the next
    * day's sync always starts by replacing.
    */
-  openSyncWindow(advertiserId: string, crmDataId: string, now = new Date()): void {
+  private openSyncWindow(advertiserId: string, crmDataId: string, now = new Date()): void {
     this.write(windowKey(advertiserId, crmDataId), now.toISOString(), { hour: SYNC_WINDOW_HOURS })
   }
 

@@ -1,9 +1,19 @@
 import type { TtdCrmClient } from './api'
-import { MIN_DISTINCT_IDENTIFIERS, type MergeMode, type PiiType } from './constants'
+import {
+  API_TIMEOUT_MS,
+  MIN_DISTINCT_IDENTIFIERS,
+  REPLACE_CLAIM_MARGIN_SECONDS,
+  UPLOAD_BYTES_PER_MS,
+  UPLOAD_TIMEOUT_BASE_MS,
+  type MergeMode,
+  type PiiType
+} from './constants'
+import type { SharedCoordination } from './coordination'
 import { SegmentNotFoundError, TtdRejectedError } from './errors'
 import { isEmailType } from './pii'
 import { resolveSegment, type ResolvedSegment, type SegmentTarget } from './segment-resolver'
 import type { SyncState } from './state'
+import type { UploadAnswers } from './upload-answers'
 
 export interface UploadReceipt {
   crmDataId: string
@@ -34,37 +44,69 @@ export function assertUploadable(target: SegmentTarget, piiType: PiiType, distin
   if (distinctCount < MIN_DISTINCT_IDENTIFIERS) throw new BelowMinimumError(distinctCount)
 }
 
+/** What a batch's uploads share: the runtime's stores and, when usable, the cross-machine coordination. */
+export interface SyncContext {
+  state: SyncState
+  coordination?: SharedCoordination
+  /** Tells a refused upload from one without an answer; without it every failure counts as refused. */
+  answers?: UploadAnswers
+}
+
 /**
  * Uploads one set of distinct, normalized identifier lines to the target segment: resolve the
- * segment, choose the merge mode from the sync window, ask for a drop and PUT the file. The window
- * opens only after a `Replace` upload succeeded. Knows TTD and the runtime's state, not Segment payloads.
+ * segment, enter its sync window (`Replace` to start one, `Add` inside one), ask for a drop and PUT
+ * the file, then tell the window how the upload ended. Knows TTD and the runtime's stores, not
+ * Segment payloads.
  */
 export async function uploadIdentifiers(
   client: TtdCrmClient,
-  state: SyncState,
+  context: SyncContext,
   target: SegmentTarget,
   piiType: PiiType,
   lines: string[]
 ): Promise<UploadReceipt> {
   assertUploadable(target, piiType, lines.length)
+  const { state, coordination } = context
+  const window = coordination ?? state
+  const body = toUploadBody(lines)
+  const claimSeconds = replaceClaimSeconds(Buffer.byteLength(body))
 
-  let segment = await resolveSegment(client, state, target)
-  let mergeMode = await state.mergeModeFor(client.advertiserId, segment.crmDataId)
+  let segment = await resolveSegment(client, state, target, { coordination })
+  let entry = await window.enterWindow(client.advertiserId, segment.crmDataId, claimSeconds)
   let drop
   try {
-    drop = await client.requestDrop(segment.crmDataId, piiType, mergeMode)
+    drop = await client.requestDrop(segment.crmDataId, piiType, entry.mergeMode)
   } catch (error) {
+    await window.endUpload(entry, 'failed')
     if (!(error instanceof SegmentNotFoundError) || segment.source !== 'cache') throw error
     // The remembered id was deleted in TTD since: forget it and look the name up again, once.
     state.forgetSegmentId(client.advertiserId, target.region, target.name)
-    segment = await resolveSegment(client, state, target, { skipCache: true })
-    mergeMode = await state.mergeModeFor(client.advertiserId, segment.crmDataId)
-    drop = await client.requestDrop(segment.crmDataId, piiType, mergeMode)
+    await coordination?.forgetSegmentId(client.advertiserId, target.region, target.name, segment.crmDataId)
+    segment = await resolveSegment(client, state, target, { skipCache: true, coordination })
+    entry = await window.enterWindow(client.advertiserId, segment.crmDataId, claimSeconds)
+    try {
+      drop = await client.requestDrop(segment.crmDataId, piiType, entry.mergeMode)
+    } catch (retryError) {
+      await window.endUpload(entry, 'failed')
+      throw retryError
+    }
   }
 
-  await client.upload(drop.Url, toUploadBody(lines))
-  if (mergeMode === 'Replace') state.openSyncWindow(client.advertiserId, segment.crmDataId)
-  return receipt(segment, mergeMode, drop.ReferenceId, lines.length)
+  try {
+    await client.upload(drop.Url, body)
+  } catch (error) {
+    const refused = context.answers ? context.answers.wasRefused(drop.Url) : true
+    await window.endUpload(entry, refused ? 'failed' : 'unknown')
+    throw error
+  }
+  await window.endUpload(entry, 'uploaded')
+  return receipt(segment, entry.mergeMode, drop.ReferenceId, lines.length)
+}
+
+/** A `Replace` claim outlasts the drop request and the upload at their own timeouts, plus a margin. */
+function replaceClaimSeconds(bodyBytes: number): number {
+  const uploadMs = UPLOAD_TIMEOUT_BASE_MS + Math.ceil(bodyBytes / UPLOAD_BYTES_PER_MS)
+  return Math.ceil((API_TIMEOUT_MS + uploadMs) / 1000) + REPLACE_CLAIM_MARGIN_SECONDS
 }
 
 /** One identifier per line, ending with a newline, built in one join. */

@@ -2,10 +2,14 @@ import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import { fields } from './fields'
 import type { ApiEnvironment } from '../api'
+import type { CoordinationOptions } from '../coordination'
 import { performSingle, performSyncBatch } from './functions'
 import type { Payload } from './generated-types'
 
-export function buildSyncAudience(env: ApiEnvironment): ActionDefinition<Settings, Payload> {
+export function buildSyncAudience(
+  env: ApiEnvironment,
+  coordination: CoordinationOptions = {}
+): ActionDefinition<Settings, Payload> {
   return {
     title: 'Sync Audience',
     description:
@@ -14,6 +18,6 @@ export function buildSyncAudience(env: ApiEnvironment): ActionDefinition<Setting
     defaultSubscription: 'event = "Audience Entered"',
     fields,
     perform: () => performSingle(),
-    performBatch: (request, data) => performSyncBatch(request, data, env)
+    performBatch: (request, data) => performSyncBatch(request, data, env, coordination)
   }
 }
