@@ -74,7 +74,10 @@ export async function runRunner(
       apiBaseUrl: target.apiBaseUrl,
       // Plain-http drop URLs are acceptable only from a sandbox: the one this process runs, or one on this
       // machine that --api-url itself reaches over plain http.
-      allowLoopbackHttpDrops: sandbox !== undefined || isLoopbackHttp(target.apiBaseUrl)
+      allowLoopbackHttpDrops: sandbox !== undefined || isLoopbackHttp(target.apiBaseUrl),
+      // Alone, the runner sends its batches one after another: a short batch that would start the sync has no
+      // other batch to wait for, so it fails at once. Beside other processes (--coordinate) it is deferred.
+      shortBatchDeferralMs: cache ? undefined : 0
     })
     const mapping = buildMapping(definition.actions.syncAudience.fields, options, piiType)
 

@@ -54,3 +54,13 @@ export const COORDINATION_POLL_MS = 250
 export const SEGMENT_CLAIM_SECONDS = 300
 /** Added to a `Replace` claim beyond the drop request's and the upload's own timeouts. */
 export const REPLACE_CLAIM_MARGIN_SECONDS = 30
+
+/**
+ * A batch below the minimum that would have to start a sync (no window open) is handed back to Segment
+ * to retry, since a bigger batch of the same sync usually opens the window meanwhile and the retry is then
+ * topped up. Past this long after the first such deferral for a segment, its events fail for good with the
+ * "too few" reason: well inside the 6-hour window, and long enough for Engage to deliver a sync's batches.
+ */
+export const SHORT_BATCH_DEFERRAL_HOURS = 2
+/** Lines of a window's uploads kept to top short batches up: enough for any batch, however short. */
+export const RESERVOIR_LINES = MIN_DISTINCT_IDENTIFIERS

@@ -27,8 +27,27 @@ export interface CoordinationOptions {
  * - `Replace`: this batch holds the window's claim and must report how its upload ended.
  */
 export type WindowEntry =
-  | { mergeMode: 'Add'; windowId: string }
+  | ({ mergeMode: 'Add' } & OpenWindow)
   | { mergeMode: 'Replace'; holder: string; crmDataId: string; advertiserId: string }
+
+/** An open sync window: its id scopes what is kept for it (the top-up reservoir); it closes 6 h after openedAt. */
+export interface OpenWindow {
+  windowId: string
+  openedAt: number
+}
+
+/**
+ * Small values kept by the runtime for a while: the cache here, the stateContext in `SyncState`. Used for
+ * what lives as long as a window (the reservoir) or a day's sync (a short batch's deferral).
+ */
+export interface RuntimeStore {
+  /** The largest value one key takes. */
+  readonly maxValueBytes: number
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string, seconds: number): Promise<void>
+  /** Writes only when the key is absent; true when it wrote. */
+  setIfAbsent(key: string, value: string, seconds: number): Promise<boolean>
+}
 
 /** What an upload's end means for the window: only the claim holder's `Replace` moves it. */
 export type UploadEnd = 'uploaded' | 'failed' | 'unknown'
@@ -37,9 +56,12 @@ export type UploadEnd = 'uploaded' | 'failed' | 'unknown'
  * A claim's or a window's value in the cache. A claim expires by itself; an open window lasts
  * SYNC_WINDOW_HOURS. A segment name's claim uses the `claimed` shape too.
  */
-type WindowValue = { state: 'claimed'; holder: string } | { state: 'open'; id: string; openedAt: number }
+type WindowValue = { state: 'claimed'; holder: string } | ({ state: 'open'; id: string } & Pick<OpenWindow, 'openedAt'>)
 
-const KEY_PREFIX = 'ttd-crm:v1'
+export const KEY_PREFIX = 'ttd-crm:v1'
+
+/** Value size assumed when the cache does not state one. */
+const DEFAULT_STORE_VALUE_BYTES = 16 * 1024
 
 /**
  * Coordinates the batches of one full sync across machines through the runtime's `engageDestinationCache`:
@@ -141,7 +163,7 @@ export class SharedCoordination {
     const deadline = Date.now() + this.waitMs
     for (;;) {
       const current = parseWindow(await this.get(key))
-      if (current?.state === 'open') return { mergeMode: 'Add', windowId: current.id }
+      if (current?.state === 'open') return { mergeMode: 'Add', windowId: current.id, openedAt: current.openedAt }
       if (!current) {
         const holder = randomUUID()
         const claim: WindowValue = { state: 'claimed', holder }
@@ -171,7 +193,7 @@ export class SharedCoordination {
    *   batch is retried (the caller rethrows) and its retry adds the same people.
    * Returns the id of the window opened, if any.
    */
-  async endUpload(entry: WindowEntry, end: UploadEnd): Promise<string | undefined> {
+  async endUpload(entry: WindowEntry, end: UploadEnd, now = Date.now()): Promise<OpenWindow | undefined> {
     if (entry.mergeMode !== 'Replace') return undefined
     const key = windowKey(entry.advertiserId, entry.crmDataId)
     if (end === 'failed') {
@@ -189,9 +211,42 @@ export class SharedCoordination {
       )
     }
     const id = randomUUID()
-    const open: WindowValue = { state: 'open', id, openedAt: Date.now() }
+    const open: WindowValue = { state: 'open', id, openedAt: now }
     await this.set(key, JSON.stringify(open), SYNC_WINDOW_HOURS * 3600)
-    return id
+    return { windowId: id, openedAt: now }
+  }
+
+  /**
+   * The open window of a segment, without claiming one: for a batch too short to be a `Replace`. Waits
+   * (bounded) while another batch's `Replace` is in flight, since it will usually open the window.
+   */
+  async peekWindow(advertiserId: string, crmDataId: string): Promise<OpenWindow | undefined> {
+    const key = windowKey(advertiserId, crmDataId)
+    const deadline = Date.now() + this.waitMs
+    for (;;) {
+      const current = parseWindow(await this.get(key))
+      if (!current) return undefined
+      if (current.state === 'open') return { windowId: current.id, openedAt: current.openedAt }
+      if (Date.now() >= deadline) return undefined
+      await sleep(this.pollMs)
+    }
+  }
+
+  /** The CrmDataId some machine published for a name, without looking it up. */
+  async publishedSegmentId(advertiserId: string, region: Region, name: string): Promise<string | undefined> {
+    return (await this.get(segmentIdKey(advertiserId, region, name))) ?? undefined
+  }
+
+  /** The cache as a plain store, values capped below its maxValueSizeBytes. */
+  get store(): RuntimeStore {
+    return {
+      maxValueBytes: this.maxValueSizeBytes ?? DEFAULT_STORE_VALUE_BYTES,
+      get: async (key) => (await this.get(key)) ?? undefined,
+      set: async (key, value, seconds) => {
+        await this.set(key, value, seconds)
+      },
+      setIfAbsent: (key, value, seconds) => this.setNX(key, value, seconds)
+    }
   }
 
   private async releaseIfHeld(key: string, holder: string): Promise<void> {

@@ -19,6 +19,13 @@ export interface DestinationOptions {
   uploadTimeoutBaseMs?: number
   /** Bounded waits of the cross-machine coordination, shortened by tests and local runs. */
   coordination?: CoordinationOptions
+  /**
+   * How long a batch below TTD's minimum that would start a sync is deferred (default 2 hours); 0 fails it at
+   * once, for a local run that knows no other batch can open the window meanwhile.
+   */
+  shortBatchDeferralMs?: number
+  /** The clock of the sync window and deferrals, for tests. */
+  now?: () => number
 }
 
 export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
@@ -48,7 +55,11 @@ export function createTheTradeDeskCrm(options: DestinationOptions = {}): Destina
       }
     },
     actions: {
-      syncAudience: buildSyncAudience(env, options.coordination)
+      syncAudience: buildSyncAudience(env, {
+        coordination: options.coordination,
+        shortBatchDeferralMs: options.shortBatchDeferralMs,
+        now: options.now
+      })
     }
   }
 }

@@ -36,6 +36,14 @@ type EventPlan =
   | { kind: 'invalid'; reason: string }
   | { kind: 'member'; line: string; group: UploadGroup; duplicate: boolean }
 
+/** Knobs of the factory for tests and local runs; production uses the constants. */
+export interface SyncOptions {
+  coordination?: CoordinationOptions
+  /** How long a short batch that would start a sync is deferred before failing for good; 0 fails at once. */
+  shortBatchDeferralMs?: number
+  now?: () => number
+}
+
 type GroupResult = { ok: true; receipt: UploadReceipt } | { ok: false; status: number; message: string }
 
 export function performSingle(): never {
@@ -57,7 +65,7 @@ export async function performSyncBatch(
   request: RequestClient,
   data: ExecuteInput<Settings, Payload[], unknown, unknown, unknown, AudienceMembership[]>,
   env: ApiEnvironment,
-  coordinationOptions: CoordinationOptions = {}
+  options: SyncOptions = {}
 ): Promise<MultiStatusResponse> {
   const plans = planBatch(data.payload, data.audienceMembership)
   const answers = new UploadAnswers()
@@ -68,8 +76,10 @@ export async function performSyncBatch(
   })
   const context: SyncContext = {
     state: SyncState.from(data.stateContext),
-    coordination: SharedCoordination.from(data.engageDestinationCache, coordinationOptions),
-    answers
+    coordination: SharedCoordination.from(data.engageDestinationCache, options.coordination),
+    answers,
+    deferralMs: options.shortBatchDeferralMs,
+    now: options.now
   }
 
   const results = new Map<UploadGroup, GroupResult>()
@@ -186,6 +196,7 @@ function uploadedBody(receipt: UploadReceipt, duplicate: boolean): JSONLikeObjec
     referenceId: receipt.referenceId,
     mergeMode: receipt.mergeMode,
     distinctIdentifiers: receipt.distinctIdentifiers,
+    topUpIdentifiers: receipt.topUpIdentifiers,
     duplicate
   }
 }

@@ -15,7 +15,11 @@ export interface Machine {
  * in-process single flight is not shared with any other machine. `cache` is handed to every batch as the
  * runtime's engageDestinationCache.
  */
-export function freshMachine(cache: unknown, options: DestinationOptions = {}): Machine {
+export function freshMachine(
+  cache: unknown,
+  options: DestinationOptions = {},
+  state = new MemoryStateContext()
+): Machine {
   /* eslint-disable @typescript-eslint/no-require-imports */
   let core!: typeof import('@segment/actions-core')
   let index!: typeof import('../../index')
@@ -25,7 +29,6 @@ export function freshMachine(cache: unknown, options: DestinationOptions = {}): 
   })
   /* eslint-enable @typescript-eslint/no-require-imports */
   const definition = index.createTheTradeDeskCrm({ coordination: { waitMs: 3_000, pollMs: 5 }, ...options })
-  const state = new MemoryStateContext()
   return {
     state,
     async run(events, runOptions = {}) {

@@ -166,7 +166,9 @@ describe('without a usable cache', () => {
 
     expect(ttd.mergeModes()).toEqual(['Replace', 'Add'])
     expect(ttd.lists).toBe(1)
-    expect(machine.state.size).toBe(2) // the segment id and the window, in the stateContext
+    // In the stateContext: the segment id, the window, and the window's top-up reservoir (1,500 hashed lines
+    // of 45 bytes in 16 KB values: 5 of them, and their header).
+    expect(machine.state.size).toBe(8)
     expect(ttd.members.get('crm-1')?.size).toBe(3000)
   })
 
