@@ -63,7 +63,7 @@ export async function uploadIdentifiers(
   assertUploadable(target, piiType)
   if (lines.length < MIN_DISTINCT_IDENTIFIERS) return uploadShort(client, context, target, piiType, lines)
   const { state, coordination } = context
-  const window = coordination ?? state
+  const window = windowOf(context)
   const now = context.now ?? Date.now
   const body = toUploadBody(lines)
   const claimSeconds = replaceClaimSeconds(Buffer.byteLength(body))
@@ -112,14 +112,12 @@ async function uploadShort(
   piiType: PiiType,
   lines: string[]
 ): Promise<UploadReceipt> {
-  const { state, coordination } = context
-  const window = coordination ?? state
-  const now = context.now ?? Date.now
+  const window = windowOf(context)
   const advertiserId = client.advertiserId
   const defer = () =>
     deferOrFail(window.store, advertiserId, target, lines.length, {
       deferralMs: context.deferralMs ?? DEFAULT_DEFERRAL_MS,
-      now: now()
+      now: (context.now ?? Date.now)()
     })
 
   const crmDataId = await knownSegmentId(context, advertiserId, target)
@@ -140,7 +138,7 @@ async function uploadShort(
     drop = await client.requestDrop(crmDataId, piiType, 'Add')
   } catch (error) {
     // A deleted segment is looked up again by the next full-size batch, which may also create it.
-    if (error instanceof SegmentNotFoundError) state.forgetSegmentId(advertiserId, target.region, target.name)
+    if (error instanceof SegmentNotFoundError) context.state.forgetSegmentId(advertiserId, target.region, target.name)
     throw error
   }
   await putFile(client, context, drop.Url, toUploadBody(lines.concat(extra)), entry)
@@ -171,9 +169,14 @@ async function putFile(
     await client.upload(url, body)
   } catch (error) {
     const refused = context.answers ? context.answers.wasRefused(url) : true
-    await (context.coordination ?? context.state).endUpload(entry, refused ? 'failed' : 'unknown')
+    await windowOf(context).endUpload(entry, refused ? 'failed' : 'unknown')
     throw error
   }
+}
+
+/** Who keeps the sync window: the runtime cache across machines when usable, else the stateContext. */
+function windowOf(context: SyncContext): SharedCoordination | SyncState {
+  return context.coordination ?? context.state
 }
 
 /** A `Replace` claim outlasts the drop request and the upload at their own timeouts, plus a margin. */

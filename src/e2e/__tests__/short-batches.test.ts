@@ -5,6 +5,7 @@
  */
 import { defaultValues, Destination, RetryableError, type JSONObject, type SegmentEvent } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
+import type { Settings } from '../../destinations/the-trade-desk-crm/generated-types'
 import { MemoryEngageCache } from '../../local-runtime/memory-engage-cache'
 import { MemoryStateContext } from '../../runner/memory-state-context'
 import { engageEvent } from '../../runner/__tests__/helpers/audience'
@@ -23,7 +24,7 @@ function people(count: number, from: number): SegmentEvent[] {
 }
 
 interface Runtime {
-  destination: Destination
+  destination: Destination<Settings>
   stateContext: MemoryStateContext
   cache?: MemoryEngageCache
 }
