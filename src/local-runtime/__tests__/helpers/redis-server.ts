@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 
-export const REDIS_SERVER_BIN = '/usr/bin/redis-server'
+/** Debian's package installs it here (`.ci/run` installs the package when it is missing); else from PATH. */
+export const REDIS_SERVER_BIN = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server'
 
 export interface RedisProcess {
   url: string
@@ -45,6 +47,7 @@ async function waitForPort(child: ChildProcess, port: number): Promise<void> {
   const deadline = Date.now() + 10_000
   let exited = false
   child.once('exit', () => (exited = true))
+  child.once('error', () => (exited = true)) // not installed: said below, instead of an unhandled error
   while (Date.now() < deadline) {
     if (exited) throw new Error(`redis-server exited before listening on ${port}`)
     if (await canConnect(port)) return
