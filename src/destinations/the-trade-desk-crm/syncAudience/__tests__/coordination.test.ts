@@ -151,6 +151,21 @@ describe('several machines sharing only the runtime cache', () => {
   })
 })
 
+describe('a cache that fails', () => {
+  it('makes the batch retryable and uploads nothing, rather than going on uncoordinated', async () => {
+    const ttd = new FakeTtd()
+    ttd.seedSegment('crm-1', 'High Value')
+    const cache = new MemoryEngageCache()
+    cache.setByKeyNX = async () => {
+      throw new Error('connection lost')
+    }
+    const machine = freshMachine(cache)
+
+    await expect(machine.run(slices[0])).rejects.toThrow('The runtime cache that coordinates batches')
+    expect(ttd.drops).toHaveLength(0)
+  })
+})
+
 describe('without a usable cache', () => {
   it.each([
     ['none', {}],
