@@ -38,6 +38,8 @@ export interface RunnerOptions {
   piiType?: PiiType
   batchSize: number
   api: ApiTarget
+  /** redis:// URL of the cache that coordinates several runner processes syncing into one segment. */
+  coordinate?: string
   json: boolean
 }
 
@@ -65,6 +67,10 @@ Options:
                           embedded sandbox. The token and advertiser then come from the environment
                           variables ${TOKEN_ENV} and ${ADVERTISER_ENV} (never from options: they would
                           show in the process list)
+  --coordinate <url>      redis://HOST:PORT of a Redis server shared by several runner processes (on this
+                          machine or others) that each sync a slice of one audience into one segment at the
+                          same time: they create the segment once and replace it once, as Segment's machines
+                          do through its cache. An unreachable Redis stops the run before any upload (exit 2)
   --json                  print the summary as JSON on stdout (progress still goes to stderr)
   -h, --help              print this text
 
@@ -88,6 +94,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
         'pii-type': { type: 'string' },
         'batch-size': { type: 'string' },
         'api-url': { type: 'string' },
+        coordinate: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
       }
@@ -117,6 +124,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
       piiType: values['pii-type'] === undefined ? undefined : oneOf('--pii-type', values['pii-type'], PII_TYPES),
       batchSize: batchSize(values['batch-size'], usingExample ? EXAMPLE_BATCH_SIZE : DEFAULT_BATCH_SIZE),
       api: values['api-url'] === undefined ? { kind: 'sandbox' } : realApi(values['api-url'], env),
+      coordinate: values.coordinate === undefined ? undefined : redisUrl(values.coordinate),
       json: values.json === true
     }
   }
@@ -144,6 +152,29 @@ function batchSize(text: string | undefined, fallback: number): number {
     )
   }
   return value
+}
+
+function redisUrl(text: string): string {
+  let url: URL
+  try {
+    url = new URL(text.trim())
+  } catch {
+    throw new UsageError('--coordinate must be a Redis URL, e.g. redis://127.0.0.1:6379.')
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new UsageError('--coordinate must be a Redis URL, e.g. redis://127.0.0.1:6379.')
+  }
+  return url.toString()
+}
+
+/** Plain http to this machine: the only place a sandbox's http drop URLs may come from. */
+export function isLoopbackHttp(url: string): boolean {
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)
+  } catch {
+    return false
+  }
 }
 
 function realApi(urlText: string, env: NodeJS.ProcessEnv): ApiTarget {

@@ -4,7 +4,8 @@ import { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
 import type { PiiType } from '../destinations/the-trade-desk-crm/constants'
 import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
 import { startSandbox, type Sandbox } from '../sandbox'
-import { parseRunnerArgs, UsageError, USAGE, type RunnerOptions } from './args'
+import { CoordinationUnavailableError, RedisEngageCache } from '../local-runtime/redis-engage-cache'
+import { isLoopbackHttp, parseRunnerArgs, UsageError, USAGE, type RunnerOptions } from './args'
 import { InputError, readBatches, readCsvColumns } from './input'
 import { MemoryStateContext } from './memory-state-context'
 import { formatProgress, formatSummaryJson, formatSummaryText } from './summary'
@@ -50,6 +51,18 @@ export async function runRunner(
     throw error
   }
 
+  let cache: RedisEngageCache | undefined
+  if (options.coordinate) {
+    try {
+      cache = await RedisEngageCache.connect(options.coordinate)
+    } catch (error) {
+      // Never fall back to an uncoordinated sync: next to other processes it could replace twice.
+      if (!(error instanceof CoordinationUnavailableError)) throw error
+      io.stderr.write(`${error.message}\nNothing was uploaded.\n`)
+      return EXIT_USAGE
+    }
+  }
+
   const ownSandbox = options.api.kind === 'sandbox' && !deps.sandbox
   const sandbox = options.api.kind === 'sandbox' ? (deps.sandbox ?? (await startSandbox())) : undefined
   const secrets = [sandbox?.token ?? '', options.api.kind === 'real' ? options.api.token : ''].filter(Boolean)
@@ -59,8 +72,12 @@ export async function runRunner(
       : (options.api as Extract<RunnerOptions['api'], { kind: 'real' }>)
     const definition = createTheTradeDeskCrm({
       apiBaseUrl: target.apiBaseUrl,
-      // Plain-http drop URLs are acceptable only from the sandbox this process runs.
-      allowLoopbackHttpDrops: sandbox !== undefined
+      // Plain-http drop URLs are acceptable only from a sandbox: the one this process runs, or one on this
+      // machine that --api-url itself reaches over plain http.
+      allowLoopbackHttpDrops: sandbox !== undefined || isLoopbackHttp(target.apiBaseUrl),
+      // Alone, the runner sends its batches one after another: a short batch that would start the sync has no
+      // other batch to wait for, so it fails at once. Beside other processes (--coordinate) it is deferred.
+      shortBatchDeferralMs: cache ? undefined : 0
     })
     const mapping = buildMapping(definition.actions.syncAudience.fields, options, piiType)
 
@@ -82,6 +99,7 @@ export async function runRunner(
         options.batchSize
       ),
       stateContext: new MemoryStateContext(),
+      engageDestinationCache: cache,
       onProgress: (progress) => io.stderr.write(formatProgress(progress) + '\n'),
       retryDelaysMs: deps.retryDelaysMs,
       secrets
@@ -97,6 +115,7 @@ export async function runRunner(
     return EXIT_FAILED
   } finally {
     if (ownSandbox) await sandbox?.close()
+    await cache?.close()
   }
 }
 

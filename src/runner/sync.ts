@@ -10,6 +10,7 @@ import {
   type StateContext
 } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
+import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/coordination'
 import type { InputBatch } from './input'
 import { classify, type Outcome } from './outcomes'
 import { SyncTally, type SyncSummary } from './tally'
@@ -36,6 +37,8 @@ export interface SyncRequest {
   mapping: JSONObject
   batches: AsyncIterable<InputBatch>
   stateContext: StateContext
+  /** The runtime's cross-machine cache, when processes coordinate (--coordinate). */
+  engageDestinationCache?: EngageDestinationCache
   onProgress?: (progress: BatchProgress) => void
   actionSlug?: string
   /**
@@ -79,7 +82,7 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
     if (batch.events.length === 0) continue
     batchNumber++
 
-    const attempt = await sendWithRetries(destination, batch.events, settings, request.stateContext, delays)
+    const attempt = await sendWithRetries(destination, batch.events, settings, request, delays)
     const created = createdSegmentIds(destination)
     if (!attempt.ok) {
       const message = tally.batchFailed(batchNumber, batch.events.length, attempt.error)
@@ -111,12 +114,13 @@ async function sendWithRetries(
   destination: Destination,
   events: SegmentEvent[],
   settings: JSONObject,
-  stateContext: StateContext,
+  stores: Pick<SyncRequest, 'stateContext' | 'engageDestinationCache'>,
   delays: number[]
 ): Promise<Attempt> {
+  const options = { stateContext: stores.stateContext, engageDestinationCache: stores.engageDestinationCache }
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ok: true, results: await destination.onBatch(events, settings, { stateContext }), attempts: attempt }
+      return { ok: true, results: await destination.onBatch(events, settings, options), attempts: attempt }
     } catch (error) {
       const retryable = error instanceof RetryableError
       if (!retryable || attempt > delays.length) return { ok: false, error, attempts: attempt }

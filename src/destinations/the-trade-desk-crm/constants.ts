@@ -38,3 +38,29 @@ export const SYNC_WINDOW_HOURS = 6
 
 /** A remembered CrmDataId is re-checked against TTD (by the drop request) at least this often. */
 export const SEGMENT_ID_CACHE_HOURS = 24
+
+/**
+ * Coordination through the runtime's `engageDestinationCache`. A batch that finds another batch creating
+ * its segment, or uploading its sync's `Replace`, waits this long (checking every poll interval) before
+ * handing the batch back to Segment to retry later: long enough for a listing or a 100,000-line `Replace`,
+ * short next to the runtime's own time budget per batch.
+ */
+export const COORDINATION_WAIT_MS = 20_000
+export const COORDINATION_POLL_MS = 250
+/**
+ * Life of the claim taken to look up or create a segment: longer than a listing of many pages plus the
+ * create, so a live holder keeps it; a holder that died frees the name once it runs out.
+ */
+export const SEGMENT_CLAIM_SECONDS = 300
+/** Added to a `Replace` claim beyond the drop request's and the upload's own timeouts. */
+export const REPLACE_CLAIM_MARGIN_SECONDS = 30
+
+/**
+ * A batch below the minimum that would have to start a sync (no window open) is handed back to Segment
+ * to retry, since a bigger batch of the same sync usually opens the window meanwhile and the retry is then
+ * topped up. Past this long after the first such deferral for a segment, its events fail for good with the
+ * "too few" reason: well inside the 6-hour window, and long enough for Engage to deliver a sync's batches.
+ */
+export const SHORT_BATCH_DEFERRAL_HOURS = 2
+/** Lines of a window's uploads kept to top short batches up: enough for any batch, however short. */
+export const RESERVOIR_LINES = MIN_DISTINCT_IDENTIFIERS

@@ -1,6 +1,7 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from './api'
 import { TTD_API_BASE_URL } from './constants'
+import type { CoordinationOptions } from './coordination'
 import { forConnectionTest } from './errors'
 import type { Settings } from './generated-types'
 import { settingsFields } from './settings'
@@ -17,6 +18,15 @@ export interface DestinationOptions {
   /** Timeouts of TTD calls, for tests that simulate a hanging API or upload host. */
   apiTimeoutMs?: number
   uploadTimeoutBaseMs?: number
+  /** Bounded waits of the cross-machine coordination, shortened by tests and local runs. */
+  coordination?: CoordinationOptions
+  /**
+   * How long a batch below TTD's minimum that would start a sync is deferred (default 2 hours); 0 fails it at
+   * once, for a local run that knows no other batch can open the window meanwhile.
+   */
+  shortBatchDeferralMs?: number
+  /** The clock of the sync window and deferrals, for tests. */
+  now?: () => number
 }
 
 export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
@@ -50,7 +60,11 @@ export function createTheTradeDeskCrm(options: DestinationOptions = {}): Destina
       }
     },
     actions: {
-      syncAudience: buildSyncAudience(env)
+      syncAudience: buildSyncAudience(env, {
+        coordination: options.coordination,
+        shortBatchDeferralMs: options.shortBatchDeferralMs,
+        now: options.now
+      })
     }
   }
 }

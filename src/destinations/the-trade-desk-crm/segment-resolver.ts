@@ -1,5 +1,6 @@
 import type { TtdCrmClient } from './api'
 import type { Region } from './constants'
+import type { SharedCoordination } from './coordination'
 import { TtdRejectedError } from './errors'
 import { SingleFlight } from './single-flight'
 import type { SyncState } from './state'
@@ -21,17 +22,25 @@ export interface ResolvedSegment {
 /** Shared by every definition in the process: concurrent batches for one missing name create it once. */
 const lookups = new SingleFlight<ResolvedSegment>()
 
+export interface ResolveOptions {
+  /** Skip the remembered id (it was just found stale). */
+  skipCache?: boolean
+  /** Present when the runtime gives a usable cache: the lookup then runs once across machines. */
+  coordination?: SharedCoordination
+}
+
 /**
  * Finds the CRM segment a batch writes to: the external id when Engage gives one, else the id
  * remembered for (advertiser, region, name), else the listing, creating the segment when no segment
  * has that name. A name shared by several segments, or a segment in another region, is an error the
  * marketer must resolve in TTD: guessing would put people in the wrong segment.
+ * In one process, concurrent batches share one lookup; with the runtime's cache, machines do too.
  */
 export async function resolveSegment(
   client: TtdCrmClient,
   state: SyncState,
   target: SegmentTarget,
-  options: { skipCache?: boolean } = {}
+  options: ResolveOptions = {}
 ): Promise<ResolvedSegment> {
   if (target.externalId) return { crmDataId: target.externalId, source: 'external_id' }
 
@@ -42,14 +51,19 @@ export async function resolveSegment(
   }
 
   const key = JSON.stringify([client.scope, target.region, target.name])
+  const coordination = options.coordination
   return lookups.run(key, async () => {
-    const resolved = await findOrCreate(client, target)
+    const lookup = () => findOrCreate(client, target)
+    const resolved = coordination
+      ? await coordination.resolveSegment(advertiserId, target.region, target.name, lookup)
+      : await lookup()
     state.rememberSegmentId(advertiserId, target.region, target.name, resolved.crmDataId)
     return resolved
   })
 }
 
-async function findOrCreate(client: TtdCrmClient, target: SegmentTarget): Promise<ResolvedSegment> {
+/** Lists the advertiser's segments and returns the one named `target.name`, creating it when there is none. */
+export async function findOrCreate(client: TtdCrmClient, target: SegmentTarget): Promise<ResolvedSegment> {
   const matches = (await client.listSegments()).filter((segment) => segment.SegmentName === target.name)
 
   if (matches.length > 1) {

@@ -1,5 +1,6 @@
 import type { StateContext } from '@segment/actions-core'
-import { SEGMENT_ID_CACHE_HOURS, SYNC_WINDOW_HOURS, type MergeMode, type Region } from './constants'
+import type { OpenWindow, RuntimeStore, UploadEnd, WindowEntry } from './coordination'
+import { SEGMENT_ID_CACHE_HOURS, SYNC_WINDOW_HOURS, type Region } from './constants'
 
 /**
  * What this destination remembers between batches, through the runtime's `stateContext` only: the
@@ -16,18 +17,49 @@ export class SyncState {
     return new SyncState(usable ? context : undefined)
   }
 
-  /** `Add` while a full sync's window is open for this segment, `Replace` to start a new one. */
-  async mergeModeFor(advertiserId: string, crmDataId: string): Promise<MergeMode> {
-    return (await this.read(windowKey(advertiserId, crmDataId))) ? 'Add' : 'Replace'
+  /**
+   * The sync window as `SharedCoordination` sees it, for runtimes without a usable cache: no claim (batches
+   * are assumed to arrive one after another), the window's opening time as its id.
+   */
+  async enterWindow(advertiserId: string, crmDataId: string): Promise<WindowEntry> {
+    const open = await this.peekWindow(advertiserId, crmDataId)
+    return open ? { mergeMode: 'Add', ...open } : { mergeMode: 'Replace', holder: '', crmDataId, advertiserId }
+  }
+
+  /** The open window of a segment, if any. */
+  async peekWindow(advertiserId: string, crmDataId: string): Promise<OpenWindow | undefined> {
+    const openedAt = await this.read(windowKey(advertiserId, crmDataId))
+    const time = openedAt ? Date.parse(openedAt) : NaN
+    return Number.isFinite(time) ? { windowId: openedAt as string, openedAt: time } : undefined
   }
 
   /**
-   * Called after a `Replace` upload succeeded, never before: a failed first batch must stay a `Replace`
-   * on retry. The window is fixed from that first upload; later `Add`s do not extend it, so the next
-   * day's sync always starts by replacing.
+   * Opens the window after a `Replace` that succeeded, never before: a failed first batch must stay a
+   * `Replace` on retry. The window is fixed from that first upload; later `Add`s do not extend it, so the
+   * next day's sync always starts by replacing. A failed one, or one whose outcome is unknown, leaves
+   * it closed, so the retry replaces again: with batches one after another, nothing was added in between.
    */
-  openSyncWindow(advertiserId: string, crmDataId: string, now = new Date()): void {
-    this.write(windowKey(advertiserId, crmDataId), now.toISOString(), { hour: SYNC_WINDOW_HOURS })
+  async endUpload(entry: WindowEntry, end: UploadEnd, now = Date.now()): Promise<OpenWindow | undefined> {
+    if (entry.mergeMode !== 'Replace' || end !== 'uploaded') return undefined
+    const windowId = new Date(now).toISOString()
+    this.write(windowKey(entry.advertiserId, entry.crmDataId), windowId, { hour: SYNC_WINDOW_HOURS })
+    return { windowId, openedAt: now }
+  }
+
+  /** The stateContext as a plain store; none without a usable stateContext. */
+  get store(): RuntimeStore | undefined {
+    if (!this.context) return undefined
+    return {
+      // The runtime states no limit for stateContext values: keep each one modest.
+      maxValueBytes: 16 * 1024,
+      get: (key) => this.read(key),
+      set: async (key, value, seconds) => this.write(key, value, { second: Math.max(1, Math.ceil(seconds)) }),
+      setIfAbsent: async (key, value, seconds) => {
+        if ((await this.read(key)) !== undefined) return false
+        this.write(key, value, { second: Math.max(1, Math.ceil(seconds)) })
+        return true
+      }
+    }
   }
 
   async cachedSegmentId(advertiserId: string, region: Region, name: string): Promise<string | undefined> {

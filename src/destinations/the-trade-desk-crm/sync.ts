@@ -1,70 +1,188 @@
 import type { TtdCrmClient } from './api'
-import { MIN_DISTINCT_IDENTIFIERS, type MergeMode, type PiiType } from './constants'
+import {
+  API_TIMEOUT_MS,
+  MIN_DISTINCT_IDENTIFIERS,
+  REPLACE_CLAIM_MARGIN_SECONDS,
+  UPLOAD_BYTES_PER_MS,
+  UPLOAD_TIMEOUT_BASE_MS,
+  type MergeMode,
+  type PiiType
+} from './constants'
+import type { SharedCoordination, WindowEntry } from './coordination'
 import { SegmentNotFoundError, TtdRejectedError } from './errors'
 import { isEmailType } from './pii'
-import { resolveSegment, type ResolvedSegment, type SegmentTarget } from './segment-resolver'
+import { resolveSegment, type SegmentTarget } from './segment-resolver'
+import { DEFAULT_DEFERRAL_MS, deferOrFail, keepReservoir, readReservoir, topUpLines } from './short-batches'
 import type { SyncState } from './state'
+import type { UploadAnswers } from './upload-answers'
 
 export interface UploadReceipt {
   crmDataId: string
   mergeMode: MergeMode
   referenceId: string
+  /** The batch's own distinct identifiers. */
   distinctIdentifiers: number
-}
-
-/** Thrown, before any request, when fewer distinct identifiers than TTD's minimum would be uploaded. */
-export class BelowMinimumError extends TtdRejectedError {
-  constructor(readonly distinctCount: number) {
-    super(
-      `Too few distinct identifiers to upload: ${distinctCount} found, The Trade Desk requires at least ` +
-        `${MIN_DISTINCT_IDENTIFIERS} per upload. Nothing was sent. Grow the audience or wait for the next full sync.`,
-      400
-    )
-  }
+  /** Identifiers already uploaded in this window, added to reach TTD's minimum (never named anywhere). */
+  topUpIdentifiers: number
 }
 
 /** TTD's rules that no request can change, checked before the first request is made. */
-export function assertUploadable(target: SegmentTarget, piiType: PiiType, distinctCount: number): void {
+export function assertUploadable(target: SegmentTarget, piiType: PiiType): void {
   if (!isEmailType(piiType) && target.region === 'EU') {
     throw new TtdRejectedError(
       'The Trade Desk does not accept phone numbers for EU segments. Choose an email PII Type, or the US or APAC Region.',
       400
     )
   }
-  if (distinctCount < MIN_DISTINCT_IDENTIFIERS) throw new BelowMinimumError(distinctCount)
+}
+
+/** What a batch's uploads share: the runtime's stores and, when usable, the cross-machine coordination. */
+export interface SyncContext {
+  state: SyncState
+  coordination?: SharedCoordination
+  /** Tells a refused upload from one without an answer; without it every failure counts as refused. */
+  answers?: UploadAnswers
+  /** How long a short would-be `Replace` is deferred (default SHORT_BATCH_DEFERRAL_HOURS). */
+  deferralMs?: number
+  now?: () => number
 }
 
 /**
  * Uploads one set of distinct, normalized identifier lines to the target segment: resolve the
- * segment, choose the merge mode from the sync window, ask for a drop and PUT the file. The window
- * opens only after a `Replace` upload succeeded. Knows TTD and the runtime's state, not Segment payloads.
+ * segment, enter its sync window (`Replace` to start one, `Add` inside one), ask for a drop and PUT
+ * the file, then tell the window how the upload ended. A set below TTD's minimum goes through
+ * `uploadShort`. Knows TTD and the runtime's stores, not Segment payloads.
  */
 export async function uploadIdentifiers(
   client: TtdCrmClient,
-  state: SyncState,
+  context: SyncContext,
   target: SegmentTarget,
   piiType: PiiType,
   lines: string[]
 ): Promise<UploadReceipt> {
-  assertUploadable(target, piiType, lines.length)
+  assertUploadable(target, piiType)
+  if (lines.length < MIN_DISTINCT_IDENTIFIERS) return uploadShort(client, context, target, piiType, lines)
+  const { state, coordination } = context
+  const window = windowOf(context)
+  const now = context.now ?? Date.now
+  const body = toUploadBody(lines)
+  const claimSeconds = replaceClaimSeconds(Buffer.byteLength(body))
 
-  let segment = await resolveSegment(client, state, target)
-  let mergeMode = await state.mergeModeFor(client.advertiserId, segment.crmDataId)
+  let segment = await resolveSegment(client, state, target, { coordination })
+  let entry = await window.enterWindow(client.advertiserId, segment.crmDataId, claimSeconds)
   let drop
   try {
-    drop = await client.requestDrop(segment.crmDataId, piiType, mergeMode)
+    drop = await client.requestDrop(segment.crmDataId, piiType, entry.mergeMode)
   } catch (error) {
+    await window.endUpload(entry, 'failed')
     if (!(error instanceof SegmentNotFoundError) || segment.source !== 'cache') throw error
     // The remembered id was deleted in TTD since: forget it and look the name up again, once.
     state.forgetSegmentId(client.advertiserId, target.region, target.name)
-    segment = await resolveSegment(client, state, target, { skipCache: true })
-    mergeMode = await state.mergeModeFor(client.advertiserId, segment.crmDataId)
-    drop = await client.requestDrop(segment.crmDataId, piiType, mergeMode)
+    await coordination?.forgetSegmentId(client.advertiserId, target.region, target.name, segment.crmDataId)
+    segment = await resolveSegment(client, state, target, { skipCache: true, coordination })
+    entry = await window.enterWindow(client.advertiserId, segment.crmDataId, claimSeconds)
+    try {
+      drop = await client.requestDrop(segment.crmDataId, piiType, entry.mergeMode)
+    } catch (retryError) {
+      await window.endUpload(entry, 'failed')
+      throw retryError
+    }
   }
 
-  await client.upload(drop.Url, toUploadBody(lines))
-  if (mergeMode === 'Replace') state.openSyncWindow(client.advertiserId, segment.crmDataId)
-  return receipt(segment, mergeMode, drop.ReferenceId, lines.length)
+  await putFile(client, context, drop.Url, body, entry)
+  const opened = await window.endUpload(entry, 'uploaded', now())
+  const open = opened ?? (entry.mergeMode === 'Add' ? entry : undefined)
+  if (open) {
+    const scope = { advertiserId: client.advertiserId, crmDataId: segment.crmDataId, piiType, window: open }
+    await keepReservoir(window.store, scope, lines, now())
+  }
+  return receipt(segment.crmDataId, entry.mergeMode, drop.ReferenceId, lines.length, 0)
+}
+
+/**
+ * A set below TTD's minimum. Inside an open window it is topped up with lines already uploaded in that
+ * window (an `Add` of people already in the segment changes nothing) and added. Outside one it would be
+ * the sync's `Replace`, which must never be this short: it is deferred, or fails once deferred too long.
+ * It never creates a segment or claims a window.
+ */
+async function uploadShort(
+  client: TtdCrmClient,
+  context: SyncContext,
+  target: SegmentTarget,
+  piiType: PiiType,
+  lines: string[]
+): Promise<UploadReceipt> {
+  const window = windowOf(context)
+  const advertiserId = client.advertiserId
+  const defer = () =>
+    deferOrFail(window.store, advertiserId, target, lines.length, {
+      deferralMs: context.deferralMs ?? DEFAULT_DEFERRAL_MS,
+      now: (context.now ?? Date.now)()
+    })
+
+  const crmDataId = await knownSegmentId(context, advertiserId, target)
+  const open = crmDataId ? await window.peekWindow(advertiserId, crmDataId) : undefined
+  if (!crmDataId || !open) return defer()
+  const reservoir = await readReservoir(window.store, { advertiserId, crmDataId, piiType, window: open })
+  const extra = topUpLines(lines, reservoir)
+  if (lines.length + extra.length < MIN_DISTINCT_IDENTIFIERS) return defer()
+
+  const entry = await window.enterWindow(advertiserId, crmDataId, 0)
+  if (entry.mergeMode !== 'Add' || entry.windowId !== open.windowId) {
+    // The window closed or changed since: the reservoir belongs to the old one, and a short Replace is out.
+    await window.endUpload(entry, 'failed')
+    return defer()
+  }
+  let drop
+  try {
+    drop = await client.requestDrop(crmDataId, piiType, 'Add')
+  } catch (error) {
+    // A deleted segment is looked up again by the next full-size batch, which may also create it.
+    if (error instanceof SegmentNotFoundError) context.state.forgetSegmentId(advertiserId, target.region, target.name)
+    throw error
+  }
+  await putFile(client, context, drop.Url, toUploadBody(lines.concat(extra)), entry)
+  return receipt(crmDataId, 'Add', drop.ReferenceId, lines.length, extra.length)
+}
+
+/** The segment's id if some batch already resolved it: a short batch never lists or creates. */
+async function knownSegmentId(
+  context: SyncContext,
+  advertiserId: string,
+  target: SegmentTarget
+): Promise<string | undefined> {
+  if (target.externalId) return target.externalId
+  const remembered = await context.state.cachedSegmentId(advertiserId, target.region, target.name)
+  if (remembered) return remembered
+  return context.coordination?.publishedSegmentId(advertiserId, target.region, target.name)
+}
+
+/** PUTs the file; on failure tells the window whether the storage refused it or never answered. */
+async function putFile(
+  client: TtdCrmClient,
+  context: SyncContext,
+  url: string,
+  body: string,
+  entry: WindowEntry
+): Promise<void> {
+  try {
+    await client.upload(url, body)
+  } catch (error) {
+    const refused = context.answers ? context.answers.wasRefused(url) : true
+    await windowOf(context).endUpload(entry, refused ? 'failed' : 'unknown')
+    throw error
+  }
+}
+
+/** Who keeps the sync window: the runtime cache across machines when usable, else the stateContext. */
+function windowOf(context: SyncContext): SharedCoordination | SyncState {
+  return context.coordination ?? context.state
+}
+
+/** A `Replace` claim outlasts the drop request and the upload at their own timeouts, plus a margin. */
+function replaceClaimSeconds(bodyBytes: number): number {
+  const uploadMs = UPLOAD_TIMEOUT_BASE_MS + Math.ceil(bodyBytes / UPLOAD_BYTES_PER_MS)
+  return Math.ceil((API_TIMEOUT_MS + uploadMs) / 1000) + REPLACE_CLAIM_MARGIN_SECONDS
 }
 
 /** One identifier per line, ending with a newline, built in one join. */
@@ -72,11 +190,18 @@ export function toUploadBody(lines: string[]): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n'
 }
 
-function receipt(segment: ResolvedSegment, mergeMode: MergeMode, referenceId: string, count: number): UploadReceipt {
+function receipt(
+  crmDataId: string,
+  mergeMode: MergeMode,
+  referenceId: string,
+  count: number,
+  topUp: number
+): UploadReceipt {
   return {
-    crmDataId: segment.crmDataId,
+    crmDataId,
     mergeMode,
     referenceId: typeof referenceId === 'string' ? referenceId : '',
-    distinctIdentifiers: count
+    distinctIdentifiers: count,
+    topUpIdentifiers: topUp
   }
 }

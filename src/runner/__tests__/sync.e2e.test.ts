@@ -29,7 +29,12 @@ function sync(
     onProgress?: (progress: BatchProgress) => void
   } = {}
 ): Promise<SyncSummary> {
-  const definition = createTheTradeDeskCrm({ apiBaseUrl: target.apiBaseUrl, allowLoopbackHttpDrops: true })
+  // As the runner alone does: no deferral of a short first batch, since no other batch runs beside it.
+  const definition = createTheTradeDeskCrm({
+    apiBaseUrl: target.apiBaseUrl,
+    allowLoopbackHttpDrops: true,
+    shortBatchDeferralMs: 0
+  })
   const mapping: JSONObject = {
     ...(defaultValues(definition.actions.syncAudience.fields) as JSONObject),
     pii_type: 'EmailHashedUnifiedId2',

@@ -8,6 +8,7 @@ import {
   type RequestClient
 } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from '../api'
+import { SharedCoordination, type CoordinationOptions } from '../coordination'
 import { AUDIENCE_EXITED, MIN_DISTINCT_IDENTIFIERS, type PiiType, type Region } from '../constants'
 import { DistinctLines } from '../distinct-lines'
 import { TtdRejectedError } from '../errors'
@@ -16,7 +17,8 @@ import { isEmailType, isHashedType, toUploadLine } from '../pii'
 import { BLANK_SEGMENT_NAME_REASON, isBlankSegmentName } from '../segment-name'
 import type { SegmentTarget } from '../segment-resolver'
 import { SyncState } from '../state'
-import { uploadIdentifiers, type UploadReceipt } from '../sync'
+import { uploadIdentifiers, type SyncContext, type UploadReceipt } from '../sync'
+import { UploadAnswers } from '../upload-answers'
 import type { Payload } from './generated-types'
 
 export const LEFT_OUT_NOT_MEMBER =
@@ -34,6 +36,14 @@ type EventPlan =
   | { kind: 'not-member' }
   | { kind: 'invalid'; reason: string }
   | { kind: 'member'; line: string; group: UploadGroup; duplicate: boolean }
+
+/** Knobs of the factory for tests and local runs; production uses the constants. */
+export interface SyncOptions {
+  coordination?: CoordinationOptions
+  /** How long a short batch that would start a sync is deferred before failing for good; 0 fails at once. */
+  shortBatchDeferralMs?: number
+  now?: () => number
+}
 
 type GroupResult = { ok: true; receipt: UploadReceipt } | { ok: false; status: number; message: string }
 
@@ -55,28 +65,36 @@ export function performSingle(): never {
 export async function performSyncBatch(
   request: RequestClient,
   data: ExecuteInput<Settings, Payload[], unknown, unknown, unknown, AudienceMembership[]>,
-  env: ApiEnvironment
+  env: ApiEnvironment,
+  options: SyncOptions = {}
 ): Promise<MultiStatusResponse> {
   const plans = planBatch(data.payload, data.audienceMembership)
-  const client = new TtdCrmClient(request, {
+  const answers = new UploadAnswers()
+  const client = new TtdCrmClient(answers.watch(request), {
     ...env,
     token: data.settings.auth_token,
     advertiserId: data.settings.advertiser_id,
     signal: data.signal
   })
-  const state = SyncState.from(data.stateContext)
+  const context: SyncContext = {
+    state: SyncState.from(data.stateContext),
+    coordination: SharedCoordination.from(data.engageDestinationCache, options.coordination),
+    answers,
+    deferralMs: options.shortBatchDeferralMs,
+    now: options.now
+  }
 
   const results = new Map<UploadGroup, GroupResult>()
   for (const plan of plans) {
     if (plan.kind !== 'member' || results.has(plan.group)) continue
-    results.set(plan.group, await uploadGroup(client, state, plan.group))
+    results.set(plan.group, await uploadGroup(client, context, plan.group))
   }
   return toMultiStatus(plans, results)
 }
 
-async function uploadGroup(client: TtdCrmClient, state: SyncState, group: UploadGroup): Promise<GroupResult> {
+async function uploadGroup(client: TtdCrmClient, context: SyncContext, group: UploadGroup): Promise<GroupResult> {
   try {
-    const receipt = await uploadIdentifiers(client, state, group.target, group.piiType, group.lines.lines)
+    const receipt = await uploadIdentifiers(client, context, group.target, group.piiType, group.lines.lines)
     return { ok: true, receipt }
   } catch (error) {
     if (error instanceof TtdRejectedError) return { ok: false, status: error.status ?? 400, message: error.message }
@@ -185,6 +203,7 @@ function uploadedBody(receipt: UploadReceipt, duplicate: boolean): JSONLikeObjec
     referenceId: receipt.referenceId,
     mergeMode: receipt.mergeMode,
     distinctIdentifiers: receipt.distinctIdentifiers,
+    topUpIdentifiers: receipt.topUpIdentifiers,
     duplicate
   }
 }

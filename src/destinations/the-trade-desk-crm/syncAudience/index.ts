@@ -2,10 +2,10 @@ import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import { fields } from './fields'
 import type { ApiEnvironment } from '../api'
-import { performSingle, performSyncBatch } from './functions'
+import { performSingle, performSyncBatch, type SyncOptions } from './functions'
 import type { Payload } from './generated-types'
 
-export function buildSyncAudience(env: ApiEnvironment): ActionDefinition<Settings, Payload> {
+export function buildSyncAudience(env: ApiEnvironment, options: SyncOptions = {}): ActionDefinition<Settings, Payload> {
   return {
     title: 'Sync Audience',
     description:
@@ -14,6 +14,6 @@ export function buildSyncAudience(env: ApiEnvironment): ActionDefinition<Setting
     defaultSubscription: 'event = "Audience Entered"',
     fields,
     perform: () => performSingle(),
-    performBatch: (request, data) => performSyncBatch(request, data, env)
+    performBatch: (request, data) => performSyncBatch(request, data, env, options)
   }
 }

@@ -1,0 +1,47 @@
+import type { JSONObject, SegmentEvent } from '@segment/actions-core'
+import { MemoryStateContext } from '../../../../runner/memory-state-context'
+import type { DestinationOptions } from '../../index'
+import { mapping as defaultMapping, SETTINGS } from './events'
+import type { EventResult } from './ttd-nock'
+
+/** One machine of the runtime: its own copy of every module, its own stateContext; only the cache is shared. */
+export interface Machine {
+  run(events: SegmentEvent[], options?: { mapping?: JSONObject }): Promise<EventResult[]>
+  readonly state: MemoryStateContext
+}
+
+/**
+ * Loads the destination and actions-core afresh (jest.isolateModules), so module-level state such as the
+ * in-process single flight is not shared with any other machine. `cache` is handed to every batch as the
+ * runtime's engageDestinationCache.
+ */
+export function freshMachine(
+  cache: unknown,
+  options: DestinationOptions = {},
+  state = new MemoryStateContext()
+): Machine {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  let core!: typeof import('@segment/actions-core')
+  let index!: typeof import('../../index')
+  jest.isolateModules(() => {
+    core = require('@segment/actions-core')
+    index = require('../../index')
+  })
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const definition = index.createTheTradeDeskCrm({ coordination: { waitMs: 3_000, pollMs: 5 }, ...options })
+  return {
+    state,
+    async run(events, runOptions = {}) {
+      const integration = core.createTestIntegration(definition)
+      await integration.testBatchAction('syncAudience', {
+        events,
+        mapping: runOptions.mapping ?? defaultMapping(),
+        settings: SETTINGS,
+        useDefaultMappings: true,
+        stateContext: state,
+        engageDestinationCache: cache as never
+      })
+      return integration.results[0].multistatus as EventResult[]
+    }
+  }
+}

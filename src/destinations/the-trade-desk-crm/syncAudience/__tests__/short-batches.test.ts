@@ -1,0 +1,166 @@
+import nock from 'nock'
+import { MemoryStateContext } from '../../../../runner/memory-state-context'
+import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
+import { MIN_DISTINCT_IDENTIFIERS, SHORT_BATCH_DEFERRAL_HOURS, SYNC_WINDOW_HOURS } from '../../constants'
+import { normalizeEmail, sha256Base64 } from '../../pii'
+import { emailOf, enteredBatch, mapping } from '../../__tests__/helpers/events'
+import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
+import { freshMachine } from '../../__tests__/helpers/instances'
+import type { EventResult } from '../../__tests__/helpers/ttd-nock'
+
+beforeAll(() => nock.disableNetConnect())
+afterEach(() => nock.cleanAll())
+afterAll(() => nock.enableNetConnect())
+
+const HOUR = 3_600_000
+
+function clock() {
+  const c = { now: Date.parse('2026-11-28T00:00:00Z'), advance: (ms: number) => (c.now += ms) }
+  return c
+}
+
+type Body = { mergeMode: string; distinctIdentifiers: number; topUpIdentifiers: number }
+const body = (results: EventResult[]) => results[0].body as Body
+
+function hashedLine(i: number): string {
+  const normalized = normalizeEmail(emailOf(i))
+  if (!normalized.ok) throw new Error('test email does not normalize')
+  return sha256Base64(normalized.value)
+}
+
+/** One machine on the stateContext path (no cache), with a clock the test moves. */
+function stateMachine(time = clock(), options = {}) {
+  const state = new MemoryStateContext(() => time.now)
+  return freshMachine({}, { now: () => time.now, ...options }, state)
+}
+
+describe('a short batch inside an open window', () => {
+  it('is topped up with hashed lines of this window and added: 3,000 + 1,000 end with all 4,000', async () => {
+    const ttd = new FakeTtd()
+    const machine = stateMachine()
+
+    const first = await machine.run(enteredBatch(3000, 0))
+    const short = await machine.run(enteredBatch(1000, 3000))
+
+    expect(ttd.mergeModes()).toEqual(['Replace', 'Add'])
+    expect(body(first)).toMatchObject({ mergeMode: 'Replace', distinctIdentifiers: 3000, topUpIdentifiers: 0 })
+    expect(body(short)).toMatchObject({ mergeMode: 'Add', distinctIdentifiers: 1000, topUpIdentifiers: 500 })
+    expect(short.every((result) => result.status === 200)).toBe(true)
+    expect(short[0].sent).toBe(hashedLine(3000))
+
+    const upload = ttd.uploads.get(1) as string[]
+    expect(new Set(upload).size).toBe(MIN_DISTINCT_IDENTIFIERS)
+    const replaced = new Set(ttd.uploads.get(0))
+    const own = new Set(Array.from({ length: 1000 }, (_, i) => hashedLine(3000 + i)))
+    const extra = upload.filter((line) => !own.has(line))
+    expect(extra).toHaveLength(500)
+    expect(extra.every((line) => replaced.has(line))).toBe(true)
+    expect(ttd.members.get('crm-1')?.size).toBe(4000)
+  })
+
+  it('is topped up with plain lines for a plain type, and no top-up line appears in any result', async () => {
+    const ttd = new FakeTtd()
+    const machine = stateMachine()
+    const plain = { mapping: mapping({ pii_type: 'Email' }) }
+
+    await machine.run(enteredBatch(3000, 0), plain)
+    const short = await machine.run(enteredBatch(1000, 3000), plain)
+
+    expect(body(short)).toMatchObject({ mergeMode: 'Add', topUpIdentifiers: 500 })
+    const upload = ttd.uploads.get(1) as string[]
+    const extra = upload.filter((line) => !/^person(3\d{3})@example\.com$/.test(line))
+    expect(extra).toHaveLength(500)
+    expect(extra.every((line) => /^person([0-2]?\d{1,3})@example\.com$/.test(line))).toBe(true)
+    const reported = JSON.stringify(short)
+    for (const line of extra) expect(reported).not.toContain(line)
+    expect(ttd.members.get('crm-1')?.size).toBe(4000)
+  })
+
+  it('is topped up across machines from the runtime cache, kept in values within maxValueSizeBytes', async () => {
+    const ttd = new FakeTtd()
+    const cache = new MemoryEngageCache({ maxValueSizeBytes: 4096 })
+    const [a, b] = [freshMachine(cache), freshMachine(cache)]
+
+    await a.run(enteredBatch(3000, 0))
+    const short = await b.run(enteredBatch(1000, 3000))
+
+    expect(body(short)).toMatchObject({ mergeMode: 'Add', topUpIdentifiers: 500 })
+    expect(ttd.members.get('crm-1')?.size).toBe(4000)
+    expect(cache.keys().filter((key) => key.includes(':reservoir:')).length).toBeGreaterThan(10)
+  })
+
+  it('is deferred when the reservoir the store could hold is smaller than the batch needs', async () => {
+    const ttd = new FakeTtd()
+    // 600-byte values: 64 of them hold about 700 hashed lines, not 1,500.
+    const cache = new MemoryEngageCache({ maxValueSizeBytes: 600 })
+    const machine = freshMachine(cache)
+
+    await machine.run(enteredBatch(3000, 0))
+    await expect(machine.run(enteredBatch(500, 3000))).rejects.toThrow('Only 500 distinct identifiers')
+    const enough = await machine.run(enteredBatch(1000, 3500))
+
+    expect(ttd.mergeModes()).toEqual(['Replace', 'Add'])
+    expect(body(enough)).toMatchObject({ mergeMode: 'Add', topUpIdentifiers: 500 })
+  })
+
+  it('is not topped up from an expired window: it would be a Replace, so it is deferred and nothing is sent', async () => {
+    const time = clock()
+    const ttd = new FakeTtd()
+    const machine = stateMachine(time)
+
+    await machine.run(enteredBatch(3000, 0))
+    time.advance(SYNC_WINDOW_HOURS * HOUR + 1)
+    await expect(machine.run(enteredBatch(1000, 3000))).rejects.toThrow('Segment will retry this batch')
+
+    expect(ttd.mergeModes()).toEqual(['Replace'])
+    expect(ttd.members.get('crm-1')?.size).toBe(3000)
+  })
+})
+
+describe('a short batch that would start the sync', () => {
+  it('is deferred, and its retry after a bigger batch opened the window is topped up: all 4,000 end up in', async () => {
+    const time = clock()
+    const ttd = new FakeTtd()
+    const machine = stateMachine(time)
+    const short = enteredBatch(1000, 3000)
+
+    await expect(machine.run(short)).rejects.toThrow('no upload of this sync has replaced the segment yet')
+    expect(ttd.lists + ttd.drops.length).toBe(0) // not even a lookup: a short batch never creates a segment
+    time.advance(5 * 60_000)
+    await machine.run(enteredBatch(3000, 0))
+    time.advance(5 * 60_000)
+    const retried = await machine.run(short)
+
+    expect(ttd.mergeModes()).toEqual(['Replace', 'Add'])
+    expect(body(retried)).toMatchObject({ mergeMode: 'Add', distinctIdentifiers: 1000, topUpIdentifiers: 500 })
+    expect(ttd.members.get('crm-1')?.size).toBe(4000)
+  })
+
+  it(`fails for good with the "too few" reason once deferred for ${SHORT_BATCH_DEFERRAL_HOURS} hours, never uploading`, async () => {
+    const time = clock()
+    const ttd = new FakeTtd()
+    const machine = stateMachine(time)
+    const alone = enteredBatch(1000)
+
+    await expect(machine.run(alone)).rejects.toThrow('after 2 h of this')
+    time.advance(SHORT_BATCH_DEFERRAL_HOURS * HOUR - 60_000)
+    await expect(machine.run(alone)).rejects.toThrow('Segment will retry this batch')
+    time.advance(60_000)
+    const results = await machine.run(alone)
+
+    expect(results).toHaveLength(1000)
+    for (const result of results) {
+      expect(result).toMatchObject({ status: 400 })
+      expect(result.errormessage).toMatch(/^Too few distinct identifiers to upload: 1000 found/)
+    }
+    expect(ttd.lists + ttd.creates + ttd.drops.length).toBe(0)
+  })
+
+  it('fails at once when deferral is off (a local run with no other batch to wait for)', async () => {
+    const ttd = new FakeTtd()
+    const machine = stateMachine(clock(), { shortBatchDeferralMs: 0 })
+    const results = await machine.run(enteredBatch(1000))
+    expect(results[0]).toMatchObject({ status: 400, errormessage: expect.stringMatching(/^Too few distinct/) })
+    expect(ttd.drops).toHaveLength(0)
+  })
+})
