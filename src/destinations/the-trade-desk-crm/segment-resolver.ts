@@ -49,7 +49,7 @@ export async function resolveSegment(
   })
 }
 
-async function findOrCreate(client: TtdCrmClient, target: SegmentTarget): Promise<ResolvedSegment> {
+export async function findOrCreate(client: TtdCrmClient, target: SegmentTarget): Promise<ResolvedSegment> {
   const matches = (await client.listSegments()).filter((segment) => segment.SegmentName === target.name)
 
   if (matches.length > 1) {

@@ -2,7 +2,7 @@
 
 export interface Payload {
   /**
-   * Name of the CRM Data Segment in The Trade Desk. The segment with exactly this name is used, and created in the Region below when the advertiser has none. The Trade Desk allows several segments with one name; if that happens the sync stops until you rename or remove the extra segments in The Trade Desk. Defaults to the Engage audience's key.
+   * Name of the CRM Data Segment in The Trade Desk: pick one of the advertiser's segments or type a name. The segment with exactly this name is used, and created in the Region below when the advertiser has none. The Trade Desk allows several segments with one name; if that happens the sync stops until you rename or remove the extra segments in The Trade Desk. Defaults to the Engage audience's key. Not used when the audience was connected through Engage (it then carries its own segment) or when "Check or create the CRM segment" saved one.
    */
   name: string
   /**
