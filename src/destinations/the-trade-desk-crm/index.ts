@@ -1,8 +1,9 @@
-import type { DestinationDefinition } from '@segment/actions-core'
+import type { AudienceDestinationDefinition } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from './api'
 import { TTD_API_BASE_URL } from './constants'
-import type { Settings } from './generated-types'
-import { settingsFields } from './settings'
+import { buildAudienceConfig } from './audiences'
+import type { AudienceSettings, Settings } from './generated-types'
+import { audienceFields, settingsFields } from './settings'
 import { buildSyncAudience } from './syncAudience'
 
 export interface DestinationOptions {
@@ -18,7 +19,9 @@ export interface DestinationOptions {
   uploadTimeoutBaseMs?: number
 }
 
-export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
+export function createTheTradeDeskCrm(
+  options: DestinationOptions = {}
+): AudienceDestinationDefinition<Settings, AudienceSettings> {
   const env: ApiEnvironment = {
     apiBaseUrl: (options.apiBaseUrl ?? TTD_API_BASE_URL).replace(/\/+$/, ''),
     allowLoopbackHttpDrops: options.allowLoopbackHttpDrops === true,
@@ -44,6 +47,8 @@ export function createTheTradeDeskCrm(options: DestinationOptions = {}): Destina
         return true
       }
     },
+    audienceFields,
+    audienceConfig: buildAudienceConfig(env),
     actions: {
       syncAudience: buildSyncAudience(env)
     }

@@ -38,3 +38,31 @@ export interface Payload {
    */
   batch_size?: number
 }
+// Generated file. DO NOT MODIFY IT BY HAND: run `npm run types` after changing fields.
+
+export interface OnMappingSaveInputs {
+  /**
+   * Pick one of the advertiser's CRM Data Segments or type a new name. A name shared by several segments, or used by a segment in another Region, is refused with the segments it matches.
+   */
+  segment_name: string
+  /**
+   * Where The Trade Desk stores the segment: US (United States and Canada), EU (European Union and the UK) or APAC (Asia-Pacific). Phone numbers cannot be uploaded to EU segments.
+   */
+  region: 'US' | 'EU' | 'APAC'
+}
+// Generated file. DO NOT MODIFY IT BY HAND: run `npm run types` after changing fields.
+
+export interface OnMappingSaveOutputs {
+  /**
+   * The CRM Data Segment every sync of this mapping writes to.
+   */
+  crm_data_id: string
+  /**
+   * Name of that segment when the mapping was saved.
+   */
+  segment_name: string
+  /**
+   * That segment's Region, which decides whether phone numbers may be uploaded.
+   */
+  region: string
+}
