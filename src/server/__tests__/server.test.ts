@@ -306,8 +306,10 @@ describe('POST /syncAudience/hooks/onMappingSave', () => {
 describe('other routes', () => {
   it('answers 404 to the audience routes for a definition without audience methods', async () => {
     const plain = createTheTradeDeskCrm({ apiBaseUrl: sandbox.apiBaseUrl })
-    const { audienceConfig: _config, audienceFields: _fields, ...withoutAudiences } = plain
-    const other = createLocalServer({ definition: withoutAudiences })
+    const withoutAudiences = { ...plain } as Partial<typeof plain>
+    delete withoutAudiences.audienceConfig
+    delete withoutAudiences.audienceFields
+    const other = createLocalServer({ definition: withoutAudiences as typeof plain })
     await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
     try {
       const port = (other.address() as AddressInfo).port
