@@ -127,43 +127,32 @@ function fieldErrors(error: unknown): Record<string, string> {
   return fields
 }
 
-/** A failed audience call answers 400 `{ok: false, error}` as Segment's CLI does, with the error's code and status. */
-function audienceFailure(error: unknown): RouteAnswer {
-  const { status, message, code } = describeError(error)
-  return { status: 400, body: { ok: false, error: message, ...(code ? { code } : {}), status } }
-}
-
-/** `{settings, audienceSettings, audienceName}` -> 200 `{externalId}`: Engage's createAudience. */
-export async function createAudienceRoute(context: RouteContext, req: IncomingMessage): Promise<RouteAnswer> {
+/**
+ * Engage's audience methods: `createAudience` takes `{settings, audienceSettings, audienceName}`, `getAudience`
+ * `{settings, audienceSettings?, externalId}`; both answer 200 `{externalId}`. A failure answers 400
+ * `{ok: false, error}` as Segment's CLI does, with the error's code and its own status added.
+ */
+export async function audienceRoute(
+  context: RouteContext,
+  method: 'createAudience' | 'getAudience',
+  req: IncomingMessage
+): Promise<RouteAnswer> {
   const body = await readJsonObject(req)
   const settings = settingsOf(context, body)
   const audienceSettings = objectField(body, 'audienceSettings', false) as JSONObject | undefined
-  if (typeof body.audienceName !== 'string') throw new HttpError(400, '"audienceName" must be a string.')
+  const key = method === 'createAudience' ? 'audienceName' : 'externalId'
+  const value = body[key]
+  if (typeof value !== 'string') throw new HttpError(400, `"${key}" must be a string.`)
+  const { destination } = context
   try {
-    const result = await context.destination.createAudience({
-      settings,
-      audienceSettings,
-      audienceName: body.audienceName
-    })
+    const result =
+      method === 'createAudience'
+        ? await destination.createAudience({ settings, audienceSettings, audienceName: value })
+        : await destination.getAudience({ settings, audienceSettings, externalId: value })
     return { status: 200, body: result }
   } catch (error) {
-    return audienceFailure(error)
-  }
-}
-
-/** `{settings, externalId}` -> 200 `{externalId}` while the segment exists: Engage's getAudience. */
-export async function getAudienceRoute(context: RouteContext, req: IncomingMessage): Promise<RouteAnswer> {
-  const body = await readJsonObject(req)
-  const settings = settingsOf(context, body)
-  const audienceSettings = objectField(body, 'audienceSettings', false) as JSONObject | undefined
-  if (typeof body.externalId !== 'string') throw new HttpError(400, '"externalId" must be a string.')
-  try {
-    return {
-      status: 200,
-      body: await context.destination.getAudience({ settings, audienceSettings, externalId: body.externalId })
-    }
-  } catch (error) {
-    return audienceFailure(error)
+    const { status, message, code } = describeError(error)
+    return { status: 400, body: { ok: false, error: message, ...(code ? { code } : {}), status } }
   }
 }
 

@@ -7,9 +7,8 @@ import {
   actionRoute,
   authenticateRoute,
   authenticationRoute,
-  createAudienceRoute,
+  audienceRoute,
   dynamicFieldRoute,
-  getAudienceRoute,
   hookRoute,
   type RouteContext
 } from './routes'
@@ -70,8 +69,9 @@ function routeTable(definition: DestinationDefinition<any>, context: RouteContex
   ])
   const audienceConfig = (definition as { audienceConfig?: Record<string, unknown> }).audienceConfig
   if (typeof audienceConfig?.createAudience === 'function' && typeof audienceConfig?.getAudience === 'function') {
-    routes.set('/createAudience', { method: 'POST', handle: (req) => createAudienceRoute(context, req) })
-    routes.set('/getAudience', { method: 'POST', handle: (req) => getAudienceRoute(context, req) })
+    for (const method of ['createAudience', 'getAudience'] as const) {
+      routes.set(`/${method}`, { method: 'POST', handle: (req) => audienceRoute(context, method, req) })
+    }
   }
   for (const [slug, action] of Object.entries(definition.actions)) {
     routes.set(`/${slug}`, { method: 'POST', handle: (req) => actionRoute(context, slug, req) })

@@ -2,7 +2,14 @@ import nock from 'nock'
 import { createTestIntegration, IntegrationError } from '@segment/actions-core'
 import definition from '../index'
 import { API, SETTINGS } from './helpers/events'
-import { LIST_PATH, newCapture, nockCreate, nockSegments } from './helpers/ttd-nock'
+import {
+  LIST_PATH,
+  newCapture,
+  nockCreate,
+  nockListingPages,
+  nockSegments,
+  unmatchedRequests
+} from './helpers/ttd-nock'
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
@@ -18,10 +25,7 @@ function createAudience(audienceName: string, audienceSettings: Record<string, u
   })
 }
 
-/** Requests that reached no interceptor: with the network disabled, anything sent at all shows up here. */
-const unmatched: string[] = []
-nock.emitter.on('no match', (req: { path?: string }) => unmatched.push(String(req.path)))
-beforeEach(() => unmatched.splice(0))
+const unmatched = unmatchedRequests()
 
 function getAudience(externalId: string) {
   return createTestIntegration(definition).getAudience({ settings: SETTINGS, externalId })
@@ -61,14 +65,7 @@ describe('createAudience', () => {
   })
 
   it('finds the name on a later listing page', async () => {
-    nock(API)
-      .get(LIST_PATH)
-      .reply(200, { Segments: [segment('a', 'A')], PagingToken: 't1' })
-    nock(API)
-      .get(LIST_PATH)
-      .query({ pagingToken: 't1' })
-      .reply(200, { Segments: [segment('b', 'Loyal buyers')], PagingToken: 't2' })
-    nock(API).get(LIST_PATH).query({ pagingToken: 't2' }).reply(200, { Segments: [], PagingToken: null })
+    nockListingPages([segment('a', 'A')], [segment('b', 'Loyal buyers')])
 
     await expect(createAudience('Loyal buyers')).resolves.toEqual({ externalId: 'b' })
     expect(nock.isDone()).toBe(true)
@@ -132,14 +129,7 @@ describe('createAudience', () => {
 
 describe('getAudience', () => {
   it('answers the id when the advertiser has it, looking through every page', async () => {
-    nock(API)
-      .get(LIST_PATH)
-      .reply(200, { Segments: [segment('a', 'A')], PagingToken: 't1' })
-    nock(API)
-      .get(LIST_PATH)
-      .query({ pagingToken: 't1' })
-      .reply(200, { Segments: [segment('wanted', 'B')], PagingToken: 't2' })
-    nock(API).get(LIST_PATH).query({ pagingToken: 't2' }).reply(200, { Segments: [], PagingToken: null })
+    nockListingPages([segment('a', 'A')], [segment('wanted', 'B')])
 
     await expect(getAudience('wanted')).resolves.toEqual({ externalId: 'wanted' })
     expect(nock.isDone()).toBe(true)

@@ -2,15 +2,20 @@ import nock from 'nock'
 import { createTestIntegration, Destination, type DynamicFieldResponse } from '@segment/actions-core'
 import definition from '../../index'
 import { API, SETTINGS } from '../../__tests__/helpers/events'
-import { LIST_PATH, newCapture, nockCreate, nockSegments } from '../../__tests__/helpers/ttd-nock'
+import {
+  LIST_PATH,
+  newCapture,
+  nockCreate,
+  nockListingPages,
+  nockSegments,
+  unmatchedRequests
+} from '../../__tests__/helpers/ttd-nock'
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
 afterAll(() => nock.enableNetConnect())
 
-const unmatched: string[] = []
-nock.emitter.on('no match', (req: { path?: string }) => unmatched.push(String(req.path)))
-beforeEach(() => unmatched.splice(0))
+const unmatched = unmatchedRequests()
 
 const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
@@ -32,14 +37,10 @@ function saveMapping(hookInputs: Record<string, unknown>, settings: Record<strin
 
 describe('the Segment Name picker', () => {
   it('offers every segment across listing pages, by name, with Region and CrmDataId in the label', async () => {
-    nock(API)
-      .get(LIST_PATH)
-      .reply(200, { Segments: [segment('z1', 'Zebra'), segment('d1', 'Dup', 'EU')], PagingToken: 't1' })
-    nock(API)
-      .get(LIST_PATH)
-      .query({ pagingToken: 't1' })
-      .reply(200, { Segments: [segment('a1', 'Alpha', 'APAC'), segment('d2', 'Dup')], PagingToken: 't2' })
-    nock(API).get(LIST_PATH).query({ pagingToken: 't2' }).reply(200, { Segments: [], PagingToken: null })
+    nockListingPages(
+      [segment('z1', 'Zebra'), segment('d1', 'Dup', 'EU')],
+      [segment('a1', 'Alpha', 'APAC'), segment('d2', 'Dup')]
+    )
 
     const result = await pickSegmentName()
     expect(result.error).toBeUndefined()

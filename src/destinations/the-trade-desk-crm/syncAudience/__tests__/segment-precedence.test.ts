@@ -1,15 +1,20 @@
 import nock from 'nock'
 import type { SegmentEvent, StateContext } from '@segment/actions-core'
 import { audienceEvent, emailOf, mapping } from '../../__tests__/helpers/events'
-import { newCapture, nockDrop, nockSegments, nockUpload, runBatch } from '../../__tests__/helpers/ttd-nock'
+import {
+  newCapture,
+  nockDrop,
+  nockSegments,
+  nockUpload,
+  runBatch,
+  unmatchedRequests
+} from '../../__tests__/helpers/ttd-nock'
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
 afterAll(() => nock.enableNetConnect())
 
-const unmatched: string[] = []
-nock.emitter.on('no match', (req: { path?: string }) => unmatched.push(String(req.path)))
-beforeEach(() => unmatched.splice(0))
+const unmatched = unmatchedRequests()
 
 /** The mapping as the runtime stores it after the hook saved a segment. */
 function mappingWithSavedSegment(outputs: Record<string, string>, overrides = {}) {
