@@ -21,8 +21,9 @@ export interface SegmentSetup {
 /** A TTD client for these settings; empty credentials are refused before any request carries them. */
 export function clientFor(request: RequestClient, env: ApiEnvironment, settings: Partial<Settings>): TtdCrmClient {
   const token = typeof settings.auth_token === 'string' ? settings.auth_token : ''
-  const advertiserId = typeof settings.advertiser_id === 'string' ? settings.advertiser_id.trim() : ''
-  if (token.trim() === '' || advertiserId === '') {
+  // Passed on as given, as the sync does, so both address the same advertiser.
+  const advertiserId = typeof settings.advertiser_id === 'string' ? settings.advertiser_id : ''
+  if (token.trim() === '' || advertiserId.trim() === '') {
     throw new TtdRejectedError(
       `The ${token.trim() === '' ? 'Auth Token' : 'Advertiser ID'} setting is empty. Fill it in the destination's ` +
         'settings, then try again. Nothing was sent to The Trade Desk.',
