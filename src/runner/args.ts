@@ -33,6 +33,8 @@ export interface RunnerOptions {
   usingExample: boolean
   /** A fixed segment name; without it each event's Engage audience key names the segment. */
   segmentName?: string
+  /** Engage's native flow: createAudience with this name first, then every event carries its CrmDataId. */
+  audienceName?: string
   region: Region
   /** Unset means "decide from the input": phone for a CSV with only a phone column, email otherwise. */
   piiType?: PiiType
@@ -57,6 +59,9 @@ Options:
                           or a .csv with an "email" and/or "phone" column (each row becomes an
                           "Audience Entered" event; needs --segment-name)
   --segment-name <name>   name of the TTD segment (default: each event's Engage audience key)
+  --audience-name <name>  Engage's native audience flow: call the destination's createAudience for this name
+                          (in --region) first, then stamp the CrmDataId it returns on every event as
+                          context.personas.external_audience_id, as Engage does (not with --segment-name)
   --region <region>       ${REGIONS.join(' | ')} (default US)
   --pii-type <type>       ${PII_TYPES.join(' | ')}
                           (default EmailHashedUnifiedId2; PhoneNumberHashedUnifiedId2 for a CSV with
@@ -90,6 +95,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
       options: {
         input: { type: 'string' },
         'segment-name': { type: 'string' },
+        'audience-name': { type: 'string' },
         region: { type: 'string' },
         'pii-type': { type: 'string' },
         'batch-size': { type: 'string' },
@@ -109,7 +115,12 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
   const format: InputFormat = extname(input).toLowerCase() === '.csv' ? 'csv' : 'jsonl'
   const segmentName =
     values['segment-name'] === undefined ? undefined : nonEmpty('--segment-name', values['segment-name'])
-  if (format === 'csv' && segmentName === undefined) {
+  const audienceName =
+    values['audience-name'] === undefined ? undefined : nonEmpty('--audience-name', values['audience-name'])
+  if (audienceName !== undefined && segmentName !== undefined) {
+    throw new UsageError('--audience-name names the segment itself: leave out --segment-name.')
+  }
+  if (format === 'csv' && segmentName === undefined && audienceName === undefined) {
     throw new UsageError('A CSV input has no Engage audience key to name the segment after: give --segment-name.')
   }
 
@@ -120,6 +131,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
       format,
       usingExample,
       segmentName,
+      audienceName,
       region: oneOf('--region', values.region ?? 'US', REGIONS),
       piiType: values['pii-type'] === undefined ? undefined : oneOf('--pii-type', values['pii-type'], PII_TYPES),
       batchSize: batchSize(values['batch-size'], usingExample ? EXAMPLE_BATCH_SIZE : DEFAULT_BATCH_SIZE),

@@ -8,6 +8,7 @@ import { CoordinationUnavailableError, RedisEngageCache } from '../local-runtime
 import { isLoopbackHttp, parseRunnerArgs, UsageError, USAGE, type RunnerOptions } from './args'
 import { InputError, readBatches, readCsvColumns } from './input'
 import { MemoryStateContext } from './memory-state-context'
+import { asNativeAudience, createNativeAudience, type NativeAudience } from './native-audience'
 import { formatProgress, formatSummaryJson, formatSummaryText } from './summary'
 import { runSync } from './sync'
 
@@ -85,25 +86,40 @@ export async function runRunner(
       `Syncing ${options.input} to ${sandbox ? `the embedded TTD sandbox (${sandbox.apiBaseUrl})` : target.apiBaseUrl}` +
         ` in batches of ${options.batchSize} (PII type ${piiType}, region ${options.region})\n`
     )
+    const settings: JSONObject = {
+      auth_token: target.token,
+      advertiser_id: target.advertiserId,
+      __segment_internal_engage_force_full_sync: true,
+      __segment_internal_engage_batch_sync: true
+    }
+    let batches = readBatches(
+      { path: options.input, format: options.format, audienceKey: options.segmentName ?? options.audienceName },
+      options.batchSize
+    )
+    let audience: NativeAudience | undefined
+    if (options.audienceName !== undefined) {
+      audience = await createNativeAudience(definition, settings, options.audienceName, options.region)
+      io.stderr.write(
+        `createAudience: CRM Data Segment "${options.audienceName}" in ${options.region} ` +
+          `${audience.created ? 'created' : 'found'}, CrmDataId ${audience.externalId}; every event carries it as ` +
+          'context.personas.external_audience_id\n'
+      )
+      batches = asNativeAudience(batches, audience.externalId, options.region)
+    }
     const summary = await runSync({
       definition,
-      settings: {
-        auth_token: target.token,
-        advertiser_id: target.advertiserId,
-        __segment_internal_engage_force_full_sync: true,
-        __segment_internal_engage_batch_sync: true
-      },
+      settings,
       mapping,
-      batches: readBatches(
-        { path: options.input, format: options.format, audienceKey: options.segmentName },
-        options.batchSize
-      ),
+      batches,
       stateContext: new MemoryStateContext(),
       engageDestinationCache: cache,
       onProgress: (progress) => io.stderr.write(formatProgress(progress) + '\n'),
       retryDelaysMs: deps.retryDelaysMs,
       secrets
     })
+    // The sync itself never creates a native audience's segment: createAudience did, before it.
+    for (const segment of summary.segments)
+      if (segment.crmDataId === audience?.externalId) segment.created ||= audience.created
     io.stdout.write(options.json ? formatSummaryJson(summary) + '\n' : formatSummaryText(summary))
     return summary.ok ? EXIT_OK : EXIT_FAILED
   } catch (error) {
@@ -132,6 +148,7 @@ function buildMapping(
     batch_size: options.batchSize
   }
   if (options.segmentName !== undefined) mapping.name = options.segmentName
+  if (options.audienceName !== undefined) mapping.name = options.audienceName
   return mapping
 }
 

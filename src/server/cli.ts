@@ -8,9 +8,13 @@ import { createLocalServer } from './server'
 const USAGE = `Usage: npm run serve [-- --sandbox]
 
 Serves the destination the way Segment's "serve" command does, on 127.0.0.1:$PORT (default 3000):
-  GET  /                the destination definition
-  POST /authentication  {"settings": {...}}
-  POST /syncAudience    {"settings": {...}, "mapping": {...}, "payload": event | [events]}
+  GET  /manifest                       the destination definition (also GET /)
+  POST /authenticate                   {"settings": {...}} (also POST /authentication)
+  POST /createAudience                 {"settings": {...}, "audienceSettings": {"region": "US"}, "audienceName": "..."}
+  POST /getAudience                    {"settings": {...}, "externalId": "<CrmDataId>"}
+  POST /syncAudience                   {"settings": {...}, "mapping": {...}, "payload": event | [events]}
+  POST /syncAudience/name              {"settings": {...}}: the Segment Name picker's choices
+  POST /syncAudience/hooks/onMappingSave  {"settings": {...}, "hookInputs": {"segment_name": "...", "region": "US"}}
 
 Options:
   --sandbox    run against a TTD sandbox started in this process instead of The Trade Desk's API

@@ -1,8 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Destination, type DestinationDefinition, type JSONObject, type StateContext } from '@segment/actions-core'
 import { MemoryStateContext } from '../runner/memory-state-context'
-import { actionRoute, authenticationRoute, type RouteContext } from './routes'
+import { describeError } from './errors'
 import { HttpError, sendError, sendJson } from './http-json'
+import {
+  actionRoute,
+  authenticateRoute,
+  authenticationRoute,
+  audienceRoute,
+  dynamicFieldRoute,
+  hookRoute,
+  type RouteContext
+} from './routes'
+
+export { describeError }
 
 export interface LocalServerOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,11 +27,15 @@ export interface LocalServerOptions {
 type Route = { method: 'GET' | 'POST'; handle: (req: IncomingMessage) => Promise<{ status: number; body: unknown }> }
 
 const AUDIENCE_ROUTES = ['/createAudience', '/getAudience']
+const HOOK_TYPES = ['onMappingSave', 'retlOnMappingSave'] as const
 
 /**
- * The routes of Segment's `serve` command for one destination, on node:http: `GET /` describes the
- * definition, `POST /authentication` runs testAuthentication, `POST /<action>` runs perform (one event) or
- * performBatch (an array). Answers are JSON, errors `{ ok: false, error, code? }` with their status.
+ * The routes of Segment's `serve` command for one destination, on node:http: `GET /manifest` describes the
+ * definition, `POST /authenticate` runs testAuthentication, `POST /createAudience` and `/getAudience` the
+ * audience methods, `POST /<action>` runs perform (one event) or performBatch (an array), `POST
+ * /<action>/<field>` a field's picker and `POST /<action>/hooks/<hook>` a hook (ours: Segment's CLI has none).
+ * `GET /` and `POST /authentication` stay as the earlier names. Answers are JSON, errors `{ ok: false, error,
+ * code? }`.
  */
 export function createLocalServer(options: LocalServerOptions): Server {
   const destination = new Destination<JSONObject>(options.definition)
@@ -31,14 +46,7 @@ export function createLocalServer(options: LocalServerOptions): Server {
   // JSON drops the functions (perform, testAuthentication, ...), leaving what a client needs to build requests.
   const definitionJson: unknown = JSON.parse(JSON.stringify(options.definition))
 
-  const routes = new Map<string, Route>([
-    ['/', { method: 'GET', handle: async () => ({ status: 200, body: definitionJson }) }],
-    ['/authentication', { method: 'POST', handle: (req) => authenticationRoute(context, req) }]
-  ])
-  for (const slug of Object.keys(options.definition.actions)) {
-    routes.set(`/${slug}`, { method: 'POST', handle: (req) => actionRoute(context, slug, req) })
-  }
-
+  const routes = routeTable(options.definition, context, definitionJson)
   return createServer((req, res) => {
     const started = performance.now()
     const method = req.method ?? 'GET'
@@ -48,6 +56,37 @@ export function createLocalServer(options: LocalServerOptions): Server {
     })
     dispatch(routes, options.definition.name, method, path, req, res).catch((error: unknown) => answerError(res, error))
   })
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function routeTable(definition: DestinationDefinition<any>, context: RouteContext, definitionJson: unknown) {
+  const manifest: Route = { method: 'GET', handle: async () => ({ status: 200, body: definitionJson }) }
+  const routes = new Map<string, Route>([
+    ['/manifest', manifest],
+    ['/', manifest],
+    ['/authenticate', { method: 'POST', handle: (req) => authenticateRoute(context, req) }],
+    ['/authentication', { method: 'POST', handle: (req) => authenticationRoute(context, req) }]
+  ])
+  const audienceConfig = (definition as { audienceConfig?: Record<string, unknown> }).audienceConfig
+  if (typeof audienceConfig?.createAudience === 'function' && typeof audienceConfig?.getAudience === 'function') {
+    for (const method of ['createAudience', 'getAudience'] as const) {
+      routes.set(`/${method}`, { method: 'POST', handle: (req) => audienceRoute(context, method, req) })
+    }
+  }
+  for (const [slug, action] of Object.entries(definition.actions)) {
+    routes.set(`/${slug}`, { method: 'POST', handle: (req) => actionRoute(context, slug, req) })
+    for (const field of Object.keys(action.dynamicFields ?? {})) {
+      routes.set(`/${slug}/${field}`, { method: 'POST', handle: (req) => dynamicFieldRoute(context, slug, field, req) })
+    }
+    for (const hookType of HOOK_TYPES) {
+      if (!action.hooks?.[hookType]) continue
+      routes.set(`/${slug}/hooks/${hookType}`, {
+        method: 'POST',
+        handle: (req) => hookRoute(context, slug, hookType, req)
+      })
+    }
+  }
+  return routes
 }
 
 async function dispatch(
@@ -86,16 +125,6 @@ function answerError(res: ServerResponse, error: unknown): void {
   if (error instanceof HttpError) return sendError(res, error.status, error.message, {}, error.headers)
   const { status, message, code } = describeError(error)
   sendError(res, status, message, code ? { code } : {})
-}
-
-/** The status an action error carries (IntegrationError, RetryableError, schema errors), else 500. */
-export function describeError(error: unknown): { status: number; message: string; code?: string } {
-  const e = (error ?? {}) as { status?: unknown; name?: unknown; message?: unknown; code?: unknown }
-  const message = typeof e.message === 'string' && e.message !== '' ? e.message : 'Internal error'
-  const code = typeof e.code === 'string' ? e.code : undefined
-  if (typeof e.status === 'number' && e.status >= 400 && e.status <= 599) return { status: e.status, message, code }
-  if (e.name === 'AggregateAjvError' || e.name === 'ValidationError') return { status: 400, message, code }
-  return { status: 500, message, code }
 }
 
 function pathOf(url: string | undefined): string {

@@ -1,5 +1,7 @@
+import { THE_TRADE_DESK_CRM_API_VERSION } from './versioning-info'
+
 /** Production endpoint of TTD's API. Only the factory in `./index.ts` may point a definition elsewhere. */
-export const TTD_API_BASE_URL = 'https://api.thetradedesk.com/v3'
+export const TTD_API_BASE_URL = `https://api.thetradedesk.com/${THE_TRADE_DESK_CRM_API_VERSION}`
 
 /** TTD refuses any CRM upload holding fewer distinct identifiers than this. */
 export const MIN_DISTINCT_IDENTIFIERS = 1500
@@ -10,6 +12,17 @@ export const MIN_BATCH_SIZE = MIN_DISTINCT_IDENTIFIERS
 
 export const REGIONS = ['US', 'EU', 'APAC'] as const
 export type Region = (typeof REGIONS)[number]
+
+export function isRegion(value: unknown): value is Region {
+  return typeof value === 'string' && (REGIONS as readonly string[]).includes(value)
+}
+
+/** How every Region choice reads, in the mapping, the audience settings and the hook alike. */
+export const REGION_CHOICES: { label: string; value: Region }[] = [
+  { label: 'US (United States and Canada)', value: 'US' },
+  { label: 'EU (European Union and the UK)', value: 'EU' },
+  { label: 'APAC (Asia-Pacific)', value: 'APAC' }
+]
 
 export const PII_TYPES = ['Email', 'EmailHashedUnifiedId2', 'Phone', 'PhoneNumberHashedUnifiedId2'] as const
 export type PiiType = (typeof PII_TYPES)[number]

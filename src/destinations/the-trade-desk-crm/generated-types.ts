@@ -18,3 +18,11 @@ export interface Settings {
    */
   __segment_internal_engage_batch_sync: boolean
 }
+// Generated file. DO NOT MODIFY IT BY HAND: run `npm run types` after changing fields.
+
+export interface AudienceSettings {
+  /**
+   * Where The Trade Desk stores the CRM Data Segment made for this audience: US (United States and Canada), EU (European Union and the UK) or APAC (Asia-Pacific), by where the people in it are. A segment of the audience's name that already exists must be in this Region. Phone numbers cannot be uploaded to EU segments.
+   */
+  region: 'US' | 'EU' | 'APAC'
+}

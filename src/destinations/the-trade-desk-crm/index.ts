@@ -1,10 +1,11 @@
-import type { DestinationDefinition } from '@segment/actions-core'
+import type { AudienceDestinationDefinition } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from './api'
 import { TTD_API_BASE_URL } from './constants'
+import { buildAudienceConfig } from './audiences'
 import type { CoordinationOptions } from './coordination'
 import { forConnectionTest } from './errors'
-import type { Settings } from './generated-types'
-import { settingsFields } from './settings'
+import type { AudienceSettings, Settings } from './generated-types'
+import { audienceFields, settingsFields } from './settings'
 import { buildSyncAudience } from './syncAudience'
 
 export interface DestinationOptions {
@@ -29,7 +30,9 @@ export interface DestinationOptions {
   now?: () => number
 }
 
-export function createTheTradeDeskCrm(options: DestinationOptions = {}): DestinationDefinition<Settings> {
+export function createTheTradeDeskCrm(
+  options: DestinationOptions = {}
+): AudienceDestinationDefinition<Settings, AudienceSettings> {
   const env: ApiEnvironment = {
     apiBaseUrl: (options.apiBaseUrl ?? TTD_API_BASE_URL).replace(/\/+$/, ''),
     allowLoopbackHttpDrops: options.allowLoopbackHttpDrops === true,
@@ -59,6 +62,8 @@ export function createTheTradeDeskCrm(options: DestinationOptions = {}): Destina
         return true
       }
     },
+    audienceFields,
+    audienceConfig: buildAudienceConfig(env),
     actions: {
       syncAudience: buildSyncAudience(env, {
         coordination: options.coordination,

@@ -1,4 +1,5 @@
 import type { GlobalSetting } from '@segment/actions-core'
+import { REGION_CHOICES } from './constants'
 
 /** Keys are part of existing Segment configurations: never rename them. */
 export const settingsFields: Record<string, GlobalSetting> = {
@@ -29,5 +30,23 @@ export const settingsFields: Record<string, GlobalSetting> = {
     type: 'boolean',
     required: true,
     default: true
+  }
+}
+
+/**
+ * Engage's per-audience settings, asked when a marketer connects an audience (the native audience flow):
+ * `createAudience` makes the segment in this Region, and every batch of that audience carries it as
+ * `context.personas.audience_settings`. Keys are saved with each audience: never rename them.
+ */
+export const audienceFields: Record<string, GlobalSetting> = {
+  region: {
+    label: 'Region',
+    description:
+      'Where The Trade Desk stores the CRM Data Segment made for this audience: US (United States and Canada), EU ' +
+      '(European Union and the UK) or APAC (Asia-Pacific), by where the people in it are. A segment of the ' +
+      "audience's name that already exists must be in this Region. Phone numbers cannot be uploaded to EU segments.",
+    type: 'string',
+    required: true,
+    choices: REGION_CHOICES
   }
 }

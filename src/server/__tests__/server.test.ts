@@ -168,20 +168,169 @@ describe('POST /syncAudience', () => {
   })
 })
 
+describe('GET /manifest', () => {
+  it('answers the definition, with the audience fields and the action title, as GET / does', async () => {
+    const manifest = await call('GET', '/manifest')
+    expect(manifest.status).toBe(200)
+    const definition = manifest.json as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(Object.keys(definition.audienceFields)).toEqual(['region'])
+    expect(definition.audienceConfig.mode).toEqual({ type: 'synced', full_audience_sync: true })
+    expect(definition.actions.syncAudience.title).toBe('Sync Audience to CRM Data Segment')
+    expect((await call('GET', '/')).json).toEqual(manifest.json)
+  })
+})
+
+describe('POST /authenticate', () => {
+  it('answers ok for settings sent as the body, as Segment\'s CLI sends them, or under "settings"', async () => {
+    expect(await call('POST', '/authenticate', settings)).toMatchObject({ status: 200, json: { ok: true } })
+    expect(await call('POST', '/authenticate', { settings })).toMatchObject({ status: 200, json: { ok: true } })
+  })
+
+  it('answers 200 with ok false, the reason and the refused fields', async () => {
+    const rejected = await call('POST', '/authenticate', { ...settings, auth_token: 'nope' })
+    expect(rejected).toMatchObject({ status: 200, json: { ok: false, error: expect.stringMatching(/Auth Token/) } })
+    const incomplete = await call('POST', '/authenticate', { auth_token: 'x' })
+    expect(incomplete.status).toBe(200)
+    // As in Segment's CLI, a missing field is reported on the root ("$") by the schema check.
+    expect(incomplete.json).toMatchObject({ ok: false, fields: { $: expect.stringMatching(/'advertiser_id'/) } })
+  })
+})
+
+describe('the audience routes', () => {
+  it('POST /createAudience creates the segment once and answers the same CrmDataId again', async () => {
+    const body = { settings, audienceSettings: { region: 'EU' }, audienceName: 'Engage audience' }
+    const first = await call('POST', '/createAudience', body)
+    const again = await call('POST', '/createAudience', body)
+
+    expect(first.status).toBe(200)
+    expect(again.json).toEqual(first.json)
+    const segments = sandbox.segments()
+    expect(segments).toHaveLength(1)
+    expect(segments[0]).toMatchObject({ segmentName: 'Engage audience', region: 'EU' })
+    expect(first.json).toEqual({ externalId: segments[0].crmDataId })
+  })
+
+  it('POST /createAudience answers 400 with the reason for a duplicated name', async () => {
+    sandbox.seedSegment(sandbox.advertiserId, 'Twice', 'US')
+    sandbox.seedSegment(sandbox.advertiserId, 'Twice', 'US')
+    const { status, json } = await call('POST', '/createAudience', {
+      settings,
+      audienceSettings: { region: 'US' },
+      audienceName: 'Twice'
+    })
+    expect(status).toBe(400)
+    expect(json).toMatchObject({ ok: false, code: 'TTD_REJECTED', status: 409, error: expect.stringMatching(/^2 CRM/) })
+  })
+
+  it('POST /getAudience answers the id while the segment exists, 400 with the reason when it does not', async () => {
+    const seeded = sandbox.seedSegment(sandbox.advertiserId, 'Known', 'US')
+    expect(await call('POST', '/getAudience', { settings, externalId: seeded.crmDataId })).toEqual(
+      expect.objectContaining({ status: 200, json: { externalId: seeded.crmDataId } })
+    )
+    const gone = await call('POST', '/getAudience', { settings, externalId: 'crm-gone' })
+    expect(gone).toMatchObject({ status: 400, json: { ok: false, code: 'AUDIENCE_NOT_FOUND', status: 404 } })
+  })
+})
+
+describe('POST /syncAudience/name (the Segment Name picker)', () => {
+  it("answers the advertiser's segments as choices", async () => {
+    const seeded = sandbox.seedSegment(sandbox.advertiserId, 'Picked', 'APAC')
+    const { status, json } = await call('POST', '/syncAudience/name', { settings })
+    expect(status).toBe(200)
+    expect(json).toEqual({
+      choices: [
+        {
+          label: `Picked (APAC, CrmDataId ${seeded.crmDataId})`,
+          value: 'Picked',
+          description: `CRM Data Segment ${seeded.crmDataId} in Region APAC.`
+        }
+      ]
+    })
+  })
+
+  it("answers 500 with the picker's error, as Segment's CLI does", async () => {
+    const { status, json } = await call('POST', '/syncAudience/name', { settings: { ...settings, auth_token: 'x' } })
+    expect(status).toBe(500)
+    expect(json).toEqual({
+      ok: false,
+      error: expect.stringMatching(/Check the Auth Token setting/),
+      code: 'INVALID_AUTHENTICATION',
+      choices: []
+    })
+  })
+})
+
+describe('POST /syncAudience/hooks/onMappingSave', () => {
+  it('creates the segment, and a mapping holding its saved data syncs to it without a lookup', async () => {
+    const saved = await call('POST', '/syncAudience/hooks/onMappingSave', {
+      settings,
+      hookInputs: { segment_name: 'Saved at mapping time', region: 'US' }
+    })
+    expect(saved.status).toBe(200)
+    const [segment] = sandbox.segments()
+    const savedData = { crm_data_id: segment.crmDataId, segment_name: 'Saved at mapping time', region: 'US' }
+    expect(saved.json).toEqual({ successMessage: expect.stringMatching(/^Created the CRM Data Segment/), savedData })
+
+    const before = sandbox.requests.length
+    const { json } = await call('POST', '/syncAudience', {
+      settings,
+      mapping: { ...MAPPING, onMappingSave: { outputs: savedData } },
+      payload: audienceMix({ members: 1500, tag: 'hooked' }).events
+    })
+    expect((json as { body: { crmDataId: string } }[])[0].body.crmDataId).toBe(segment.crmDataId)
+    expect(sandbox.requests.slice(before).map((r) => r.route)).toEqual(['drop', 'upload'])
+    expect(sandbox.members(segment.crmDataId).size).toBe(1500)
+  })
+
+  it('answers 400 with the hook error for a segment of that name in another Region', async () => {
+    sandbox.seedSegment(sandbox.advertiserId, 'Elsewhere', 'EU')
+    const { status, json } = await call('POST', '/syncAudience/hooks/onMappingSave', {
+      settings,
+      hookInputs: { segment_name: 'Elsewhere', region: 'US' }
+    })
+    expect(status).toBe(400)
+    expect(json).toEqual({ error: { code: 'TTD_REJECTED', message: expect.stringMatching(/in Region EU, but/) } })
+  })
+
+  it('answers 400 when hookInputs are missing or break the schema', async () => {
+    expect((await call('POST', '/syncAudience/hooks/onMappingSave', { settings })).status).toBe(400)
+    const noRegion = await call('POST', '/syncAudience/hooks/onMappingSave', {
+      settings,
+      hookInputs: { segment_name: 'x' }
+    })
+    expect(noRegion.status).toBe(400)
+    expect(sandbox.requests).toHaveLength(0)
+  })
+})
+
 describe('other routes', () => {
-  it.each(['/createAudience', '/getAudience'])(
-    'answers 404 to %s: this destination has no audience methods',
-    async (path) => {
-      const { status, json } = await call('POST', path, { settings, audienceName: 'x' })
-      expect(status).toBe(404)
-      expect((json as { error: string }).error).toMatch(/^The Trade Desk CRM has no audience methods/)
+  it('answers 404 to the audience routes for a definition without audience methods', async () => {
+    const plain = createTheTradeDeskCrm({ apiBaseUrl: sandbox.apiBaseUrl })
+    const withoutAudiences = { ...plain } as Partial<typeof plain>
+    delete withoutAudiences.audienceConfig
+    delete withoutAudiences.audienceFields
+    const other = createLocalServer({ definition: withoutAudiences as typeof plain })
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (other.address() as AddressInfo).port
+      const response = await fetch(`http://127.0.0.1:${port}/createAudience`, { method: 'POST', body: '{}' })
+      expect(response.status).toBe(404)
+      expect(((await response.json()) as { error: string }).error).toMatch(/has no audience methods/)
+    } finally {
+      other.closeAllConnections()
+      await new Promise((resolve) => other.close(resolve))
     }
-  )
+  })
 
   it('answers 404 to an unknown route, listing the routes', async () => {
     const { status, json } = await call('GET', '/nope')
     expect(status).toBe(404)
-    expect(json).toEqual({ ok: false, error: 'No route /nope. Routes: /, /authentication, /syncAudience.' })
+    expect(json).toEqual({
+      ok: false,
+      error:
+        'No route /nope. Routes: /manifest, /, /authenticate, /authentication, /createAudience, /getAudience, ' +
+        '/syncAudience, /syncAudience/name, /syncAudience/hooks/onMappingSave.'
+    })
   })
 
   it('answers 400 to a body that is not JSON, or not an object', async () => {

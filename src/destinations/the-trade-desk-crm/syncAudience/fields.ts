@@ -1,17 +1,19 @@
 import type { InputField } from '@segment/actions-core'
-import { DEFAULT_BATCH_SIZE, MIN_BATCH_SIZE, MIN_DISTINCT_IDENTIFIERS } from '../constants'
+import { DEFAULT_BATCH_SIZE, MIN_BATCH_SIZE, MIN_DISTINCT_IDENTIFIERS, REGION_CHOICES } from '../constants'
 
 /** Field keys are part of saved customer mappings: never rename them. */
 export const fields: Record<string, InputField> = {
   name: {
     label: 'Segment Name',
     description:
-      'Name of the CRM Data Segment in The Trade Desk. The segment with exactly this name is used, and created in ' +
-      'the Region below when the advertiser has none. The Trade Desk allows several segments with one name; if ' +
-      'that happens the sync stops until you rename or remove the extra segments in The Trade Desk. Defaults to ' +
-      "the Engage audience's key.",
+      "Name of the CRM Data Segment in The Trade Desk: pick one of the advertiser's segments or type a name. The " +
+      'segment with exactly this name is used, and created in the Region below when the advertiser has none. The ' +
+      'Trade Desk allows several segments with one name; if that happens the sync stops until you rename or remove ' +
+      "the extra segments in The Trade Desk. Defaults to the Engage audience's key. Not used when the audience was " +
+      'connected through Engage (it then carries its own segment) or when "Check or create the CRM segment" saved one.',
     type: 'string',
     required: true,
+    dynamic: true,
     default: { '@path': '$.context.personas.computation_key' }
   },
   region: {
@@ -23,11 +25,7 @@ export const fields: Record<string, InputField> = {
     type: 'string',
     required: true,
     default: 'US',
-    choices: [
-      { label: 'US (United States and Canada)', value: 'US' },
-      { label: 'EU (European Union and the UK)', value: 'EU' },
-      { label: 'APAC (Asia-Pacific)', value: 'APAC' }
-    ]
+    choices: REGION_CHOICES
   },
   pii_type: {
     label: 'PII Type',
@@ -83,6 +81,8 @@ export const fields: Record<string, InputField> = {
     label: 'Enable Batching',
     description: `Keep this on. The Trade Desk accepts uploads of at least ${MIN_DISTINCT_IDENTIFIERS} distinct people only, which single events can never reach.`,
     type: 'boolean',
+    // Hidden as in Segment's own destination: turned off, every event would fail.
+    unsafe_hidden: true,
     default: true
   },
   batch_size: {

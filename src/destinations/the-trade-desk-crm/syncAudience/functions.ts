@@ -9,7 +9,7 @@ import {
 } from '@segment/actions-core'
 import { TtdCrmClient, type ApiEnvironment } from '../api'
 import { SharedCoordination, type CoordinationOptions } from '../coordination'
-import { AUDIENCE_EXITED, MIN_DISTINCT_IDENTIFIERS, type PiiType, type Region } from '../constants'
+import { AUDIENCE_EXITED, isRegion, MIN_DISTINCT_IDENTIFIERS, REGIONS, type PiiType, type Region } from '../constants'
 import { DistinctLines } from '../distinct-lines'
 import { TtdRejectedError } from '../errors'
 import type { Settings } from '../generated-types'
@@ -45,6 +45,16 @@ export interface SyncOptions {
   now?: () => number
 }
 
+/**
+ * What the runtime tells the whole batch about its segment, beside the payloads. A batch's segment is, in
+ * order: the event's `external_id` (Engage's native audience, region from its audience settings), then the
+ * segment the mapping's `onMappingSave` hook saved, then the name lookup.
+ */
+export interface BatchTargetSources {
+  saved?: { crmDataId: string; name?: string; region?: Region }
+  audienceRegion?: Region
+}
+
 type GroupResult = { ok: true; receipt: UploadReceipt } | { ok: false; status: number; message: string }
 
 export function performSingle(): never {
@@ -68,7 +78,7 @@ export async function performSyncBatch(
   env: ApiEnvironment,
   options: SyncOptions = {}
 ): Promise<MultiStatusResponse> {
-  const plans = planBatch(data.payload, data.audienceMembership)
+  const plans = planBatch(data.payload, data.audienceMembership, targetSourcesOf(data))
   const answers = new UploadAnswers()
   const client = new TtdCrmClient(answers.watch(request), {
     ...env,
@@ -103,7 +113,11 @@ async function uploadGroup(client: TtdCrmClient, context: SyncContext, group: Up
 }
 
 /** Pure: classifies every event and collects each group's distinct upload lines. */
-export function planBatch(payloads: Payload[], membership: AudienceMembership[] | undefined): EventPlan[] {
+export function planBatch(
+  payloads: Payload[],
+  membership: AudienceMembership[] | undefined,
+  sources: BatchTargetSources = {}
+): EventPlan[] {
   const plans: EventPlan[] = new Array(payloads.length)
   const groups = new Map<string, UploadGroup>()
   let lastPayload: Payload | undefined
@@ -133,7 +147,7 @@ export function planBatch(payloads: Payload[], membership: AudienceMembership[] 
       const key = groupKey(payload)
       group = groups.get(key)
       if (!group) {
-        group = newGroup(payload)
+        group = newGroup(payload, sources)
         groups.set(key, group)
       }
     }
@@ -160,9 +174,41 @@ function groupKey(payload: Payload): string {
   return `${payload.pii_type}\u0000${payload.region}\u0000${payload.external_id ?? ''}\u0000${payload.name}`
 }
 
-function newGroup(payload: Payload): UploadGroup {
-  const target: SegmentTarget = { name: payload.name, region: payload.region as Region }
-  if (payload.external_id) target.externalId = payload.external_id
+/** Reads the hook's saved segment and the audience settings' Region, which hold for every event of the batch. */
+export function targetSourcesOf(data: { hookOutputs?: unknown; audienceSettings?: unknown }): BatchTargetSources {
+  const sources: BatchTargetSources = {}
+  const hook = (data.hookOutputs as { onMappingSave?: { outputs?: Record<string, unknown> } } | undefined)
+    ?.onMappingSave?.outputs
+  if (hook && typeof hook.crm_data_id === 'string' && hook.crm_data_id !== '') {
+    sources.saved = { crmDataId: hook.crm_data_id }
+    if (typeof hook.segment_name === 'string' && hook.segment_name !== '') sources.saved.name = hook.segment_name
+    if (isRegion(hook.region)) sources.saved.region = hook.region
+  }
+  const region = (data.audienceSettings as { region?: unknown } | undefined)?.region
+  if (region !== undefined && region !== null && region !== '') {
+    // Checked before any request: a wrong Region could let phone numbers reach an EU segment.
+    if (!isRegion(region)) {
+      throw new TtdRejectedError(
+        `The audience's Region setting is "${String(region).slice(0, 40)}": choose ${REGIONS.join(', ')} in the ` +
+          "audience's settings in Engage. Nothing was sent to The Trade Desk.",
+        400
+      )
+    }
+    sources.audienceRegion = region
+  }
+  return sources
+}
+
+function newGroup(payload: Payload, sources: BatchTargetSources): UploadGroup {
+  let target: SegmentTarget
+  if (payload.external_id) {
+    target = { name: payload.name, region: sources.audienceRegion ?? payload.region, externalId: payload.external_id }
+  } else if (sources.saved) {
+    const { saved } = sources
+    target = { name: saved.name ?? payload.name, region: saved.region ?? payload.region, externalId: saved.crmDataId }
+  } else {
+    target = { name: payload.name, region: payload.region }
+  }
   const piiType = payload.pii_type as PiiType
   return { target, piiType, lines: new DistinctLines(isHashedType(piiType) ? 'digest' : 'text') }
 }

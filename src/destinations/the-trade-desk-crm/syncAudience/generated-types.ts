@@ -2,7 +2,7 @@
 
 export interface Payload {
   /**
-   * Name of the CRM Data Segment in The Trade Desk. The segment with exactly this name is used, and created in the Region below when the advertiser has none. The Trade Desk allows several segments with one name; if that happens the sync stops until you rename or remove the extra segments in The Trade Desk. Defaults to the Engage audience's key.
+   * Name of the CRM Data Segment in The Trade Desk: pick one of the advertiser's segments or type a name. The segment with exactly this name is used, and created in the Region below when the advertiser has none. The Trade Desk allows several segments with one name; if that happens the sync stops until you rename or remove the extra segments in The Trade Desk. Defaults to the Engage audience's key. Not used when the audience was connected through Engage (it then carries its own segment) or when "Check or create the CRM segment" saved one.
    */
   name: string
   /**
@@ -37,4 +37,32 @@ export interface Payload {
    * Most events sent in one upload. At least 1500, the minimum The Trade Desk accepts.
    */
   batch_size?: number
+}
+// Generated file. DO NOT MODIFY IT BY HAND: run `npm run types` after changing fields.
+
+export interface OnMappingSaveInputs {
+  /**
+   * Pick one of the advertiser's CRM Data Segments or type a new name. A name shared by several segments, or used by a segment in another Region, is refused with the segments it matches.
+   */
+  segment_name: string
+  /**
+   * Where The Trade Desk stores the segment: US (United States and Canada), EU (European Union and the UK) or APAC (Asia-Pacific). Phone numbers cannot be uploaded to EU segments.
+   */
+  region: 'US' | 'EU' | 'APAC'
+}
+// Generated file. DO NOT MODIFY IT BY HAND: run `npm run types` after changing fields.
+
+export interface OnMappingSaveOutputs {
+  /**
+   * The CRM Data Segment every sync of this mapping writes to.
+   */
+  crm_data_id: string
+  /**
+   * Name of that segment when the mapping was saved.
+   */
+  segment_name: string
+  /**
+   * That segment's Region, which decides whether phone numbers may be uploaded.
+   */
+  region: string
 }

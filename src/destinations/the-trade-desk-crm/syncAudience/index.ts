@@ -1,18 +1,30 @@
 import type { ActionDefinition } from '@segment/actions-core'
-import type { Settings } from '../generated-types'
+import type { AudienceSettings, Settings } from '../generated-types'
 import { fields } from './fields'
 import type { ApiEnvironment } from '../api'
+import { segmentNameChoices } from '../segment-picker'
 import { performSingle, performSyncBatch, type SyncOptions } from './functions'
-import type { Payload } from './generated-types'
+import type { OnMappingSaveInputs, OnMappingSaveOutputs, Payload } from './generated-types'
+import { buildOnMappingSave } from './hook'
 
-export function buildSyncAudience(env: ApiEnvironment, options: SyncOptions = {}): ActionDefinition<Settings, Payload> {
+export function buildSyncAudience(
+  env: ApiEnvironment,
+  options: SyncOptions = {}
+): ActionDefinition<Settings, Payload, AudienceSettings, OnMappingSaveInputs, OnMappingSaveOutputs> {
   return {
-    title: 'Sync Audience',
+    // The name Segment's setup steps tell marketers to pick.
+    title: 'Sync Audience to CRM Data Segment',
     description:
       'Keeps a CRM Data Segment in The Trade Desk equal to an Engage audience: normalizes, validates and (for ' +
       'hashed types) hashes emails or phone numbers, then uploads each batch. Requires batching.',
     defaultSubscription: 'event = "Audience Entered"',
     fields,
+    dynamicFields: {
+      name: (request, { settings }) => segmentNameChoices(request, settings, env)
+    },
+    hooks: {
+      onMappingSave: buildOnMappingSave(env)
+    },
     perform: () => performSingle(),
     performBatch: (request, data) => performSyncBatch(request, data, env, options)
   }

@@ -35,6 +35,32 @@ export function nockSegments(segments: unknown[]): void {
   nock(API).get(LIST_PATH).query({ pagingToken: 'p1' }).reply(200, { Segments: [], PagingToken: null })
 }
 
+/** TTD's listing over several pages, each leading to the next with a paging token, then an empty page. */
+export function nockListingPages(...pages: unknown[][]): void {
+  pages.forEach((segments, i) => {
+    const scope = nock(API).get(LIST_PATH)
+    const page = i === 0 ? scope : scope.query({ pagingToken: `t${i}` })
+    page.reply(200, { Segments: segments, PagingToken: `t${i + 1}` })
+  })
+  nock(API)
+    .get(LIST_PATH)
+    .query({ pagingToken: `t${pages.length}` })
+    .reply(200, { Segments: [], PagingToken: null })
+}
+
+/**
+ * Paths of requests that reached no interceptor, emptied before each test. With the network disabled anything
+ * sent at all lands here, so an empty list proves a check ran before any request.
+ */
+export function unmatchedRequests(): string[] {
+  const paths: string[] = []
+  const record = (req: { path?: string }) => void paths.push(String(req.path))
+  beforeAll(() => nock.emitter.on('no match', record))
+  beforeEach(() => paths.splice(0))
+  afterAll(() => nock.emitter.removeListener('no match', record))
+  return paths
+}
+
 export function nockCreate(crmDataId: string, capture?: Captured): void {
   nock(API)
     .post('/v3/crmdata/segment', (body) => {

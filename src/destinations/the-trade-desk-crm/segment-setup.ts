@@ -1,0 +1,77 @@
+import type { RequestClient } from '@segment/actions-core'
+import { TtdCrmClient, type ApiEnvironment } from './api'
+import { isRegion, REGIONS, type Region } from './constants'
+import { TtdRejectedError } from './errors'
+import type { Settings } from './generated-types'
+import { findOrCreate } from './segment-resolver'
+import { isBlankSegmentName } from './segment-name'
+
+/**
+ * Setting a CRM segment up ahead of any sync, for Engage's `createAudience` and the mapping's
+ * `onMappingSave` hook: the same find-or-create rules the sync applies, checked before a single person is sent.
+ */
+
+export interface SegmentSetup {
+  crmDataId: string
+  name: string
+  region: Region
+  /** False when a segment of that name already existed in that region and is reused. */
+  created: boolean
+}
+
+/** A TTD client for these settings; empty credentials are refused before any request carries them. */
+export function clientFor(request: RequestClient, env: ApiEnvironment, settings: Partial<Settings>): TtdCrmClient {
+  const token = typeof settings.auth_token === 'string' ? settings.auth_token : ''
+  // Passed on as given, as the sync does, so both address the same advertiser.
+  const advertiserId = typeof settings.advertiser_id === 'string' ? settings.advertiser_id : ''
+  if (token.trim() === '' || advertiserId.trim() === '') {
+    throw new TtdRejectedError(
+      `The ${token.trim() === '' ? 'Auth Token' : 'Advertiser ID'} setting is empty. Fill it in the destination's ` +
+        'settings, then try again. Nothing was sent to The Trade Desk.',
+      400
+    )
+  }
+  return new TtdCrmClient(request, { ...env, token, advertiserId })
+}
+
+/**
+ * The name, exactly as given (TTD matches names exactly), refused when blank: a segment named "" or " " could
+ * never be told apart in The Trade Desk's UI. A local check until the mapping path's own one is shared.
+ */
+export function requireSegmentName(value: unknown, what: string): string {
+  if (isBlankSegmentName(value)) {
+    throw new TtdRejectedError(
+      `${what} is empty: The Trade Desk needs a name for the CRM Data Segment. Nothing was sent to The Trade Desk.`,
+      400
+    )
+  }
+  return value as string
+}
+
+export function requireRegion(value: unknown, what: string): Region {
+  if (!isRegion(value)) {
+    const given = typeof value === 'string' && value !== '' ? `"${value.slice(0, 40)}"` : 'missing'
+    throw new TtdRejectedError(
+      `${what} is ${given}: choose ${REGIONS.join(', ')}. Nothing was sent to The Trade Desk.`,
+      400
+    )
+  }
+  return value
+}
+
+/** Finds the one segment of that name in that region, or creates it; duplicates and a region mismatch throw. */
+export async function setUpSegment(client: TtdCrmClient, name: string, region: Region): Promise<SegmentSetup> {
+  const resolved = await findOrCreate(client, { name, region })
+  return { crmDataId: resolved.crmDataId, name, region, created: resolved.source === 'created' }
+}
+
+/**
+ * The `{ message, code }` a picker or hook answers with instead of throwing: the runtime shows it to the
+ * marketer as it is. Messages come from errors.ts and the checks above, which never carry the token.
+ */
+export function toMarketerError(error: unknown): { message: string; code: string } {
+  const e = (error ?? {}) as { message?: unknown; code?: unknown }
+  const message = typeof e.message === 'string' && e.message !== '' ? e.message : 'The Trade Desk could not be reached.'
+  const code = typeof e.code === 'string' && e.code !== '' ? e.code : 'UNKNOWN_ERROR'
+  return { message, code }
+}

@@ -1,0 +1,103 @@
+import { startSandbox, type Sandbox } from '../../sandbox'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runRunner } from '../run'
+import type { SyncSummary } from '../sync'
+import { audienceMix, captureIo, memberKeyOfEmail, tempDir, toJsonl } from './helpers/audience'
+
+const files = tempDir()
+let sandbox: Sandbox
+
+beforeEach(async () => {
+  sandbox = await startSandbox()
+})
+afterEach(() => sandbox.close())
+afterAll(() => files.cleanup())
+
+async function runner(argv: string[]) {
+  const output = captureIo()
+  const code = await runRunner(argv, {}, output.io, { sandbox, retryDelaysMs: [] })
+  return { code, stdout: output.stdout(), stderr: output.stderr() }
+}
+
+describe('npm start -- --audience-name (Engage native audience flow)', () => {
+  it('creates the segment through createAudience, then every batch writes to its CrmDataId without a lookup', async () => {
+    const { events, memberEmails } = audienceMix({ members: 3000, exited: 2 })
+    const input = files.write('native.jsonl', toJsonl(events))
+
+    const result = await runner([
+      '--input',
+      input,
+      '--audience-name',
+      'Native audience',
+      '--batch-size',
+      '1500',
+      '--json'
+    ])
+
+    expect(result.code).toBe(EXIT_OK)
+    const [segment] = sandbox.segments()
+    expect(sandbox.segments()).toHaveLength(1)
+    expect(segment).toMatchObject({ segmentName: 'Native audience', region: 'US' })
+    // createAudience lists and creates; the batches only ask for drops and upload.
+    expect(sandbox.requests.map((request) => request.route)).toEqual([
+      'list',
+      'create',
+      'drop',
+      'upload',
+      'drop',
+      'upload'
+    ])
+    expect(sandbox.members(segment.crmDataId)).toEqual(new Set(memberEmails.map(memberKeyOfEmail)))
+    const summary = JSON.parse(result.stdout) as SyncSummary
+    expect(summary.segments).toEqual([{ name: 'Native audience', crmDataId: segment.crmDataId, created: true }])
+    // The last batch holds only the two people who left: nothing to upload.
+    expect(summary.batches.map((batch) => batch.mergeModes)).toEqual([['Replace'], ['Add'], []])
+    expect(result.stderr).toContain(
+      `createAudience: CRM Data Segment "Native audience" in US created, CrmDataId ${segment.crmDataId}`
+    )
+    expect(result.stdout + result.stderr).not.toContain(sandbox.token)
+  })
+
+  it('reuses the segment when the audience is connected again (createAudience is idempotent)', async () => {
+    const existing = sandbox.seedSegment(sandbox.advertiserId, 'Native audience', 'EU')
+    const input = files.write('again.jsonl', toJsonl(audienceMix({ members: 1500 }).events))
+
+    const result = await runner(['--input', input, '--audience-name', 'Native audience', '--region', 'EU', '--json'])
+
+    expect(result.code).toBe(EXIT_OK)
+    expect(sandbox.segments()).toHaveLength(1)
+    expect(sandbox.requests.filter((request) => request.route === 'create')).toHaveLength(0)
+    expect(JSON.parse(result.stdout) as SyncSummary).toMatchObject({
+      segments: [{ crmDataId: existing.crmDataId, created: false }]
+    })
+    expect(sandbox.members(existing.crmDataId).size).toBe(1500)
+  })
+
+  it("stops before any upload when the name is taken in another region, with createAudience's reason", async () => {
+    sandbox.seedSegment(sandbox.advertiserId, 'Native audience', 'EU')
+    const input = files.write('mismatch.jsonl', toJsonl(audienceMix({ members: 1500 }).events))
+
+    const result = await runner(['--input', input, '--audience-name', 'Native audience', '--region', 'US'])
+
+    expect(result.code).toBe(EXIT_FAILED)
+    expect(result.stderr).toMatch(/Sync failed: .*is in Region EU, but .* says US/)
+    expect(sandbox.drops()).toHaveLength(0)
+  })
+
+  it('refuses phone numbers for an EU audience, from its audience settings, before any drop', async () => {
+    const phones = Array.from({ length: 1500 }, (_, i) => `+4930${String(1_000_000 + i)}`)
+    const input = files.write('eu-phones.csv', ['phone', ...phones].join('\n'))
+
+    const result = await runner(['--input', input, '--audience-name', 'EU phones', '--region', 'EU'])
+
+    expect(result.code).toBe(EXIT_FAILED)
+    expect(result.stdout).toMatch(/does not accept phone numbers for EU segments/)
+    expect(sandbox.drops()).toHaveLength(0)
+  })
+
+  it('exits 2 when --audience-name and --segment-name are both given', async () => {
+    const result = await runner(['--audience-name', 'A', '--segment-name', 'B'])
+    expect(result.code).toBe(EXIT_USAGE)
+    expect(result.stderr).toContain('--audience-name names the segment itself: leave out --segment-name.')
+    expect(sandbox.requests).toHaveLength(0)
+  })
+})
