@@ -10,6 +10,9 @@ export interface UploadReceipt {
   mergeMode: MergeMode
   referenceId: string
   distinctIdentifiers: number
+  /** The segment's name as the mapping gives it, and whether this upload's lookup created the segment. */
+  segmentName: string
+  created: boolean
 }
 
 /** Thrown, before any request, when fewer distinct identifiers than TTD's minimum would be uploaded. */
@@ -23,14 +26,19 @@ export class BelowMinimumError extends TtdRejectedError {
   }
 }
 
-/** TTD's rules that no request can change, checked before the first request is made. */
-export function assertUploadable(target: SegmentTarget, piiType: PiiType, distinctCount: number): void {
-  if (!isEmailType(piiType) && target.region === 'EU') {
-    throw new TtdRejectedError(
+/** Thrown, before any request, for phone numbers aimed at an EU segment, which TTD refuses. */
+export class PhoneInEuError extends TtdRejectedError {
+  constructor() {
+    super(
       'The Trade Desk does not accept phone numbers for EU segments. Choose an email PII Type, or the US or APAC Region.',
       400
     )
   }
+}
+
+/** TTD's rules that no request can change, checked before the first request is made. */
+export function assertUploadable(target: SegmentTarget, piiType: PiiType, distinctCount: number): void {
+  if (!isEmailType(piiType) && target.region === 'EU') throw new PhoneInEuError()
   if (distinctCount < MIN_DISTINCT_IDENTIFIERS) throw new BelowMinimumError(distinctCount)
 }
 
@@ -64,7 +72,7 @@ export async function uploadIdentifiers(
 
   await client.upload(drop.Url, toUploadBody(lines))
   if (mergeMode === 'Replace') state.openSyncWindow(client.advertiserId, segment.crmDataId)
-  return receipt(segment, mergeMode, drop.ReferenceId, lines.length)
+  return receipt(target, segment, mergeMode, drop.ReferenceId, lines.length)
 }
 
 /** One identifier per line, ending with a newline, built in one join. */
@@ -72,11 +80,19 @@ export function toUploadBody(lines: string[]): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n'
 }
 
-function receipt(segment: ResolvedSegment, mergeMode: MergeMode, referenceId: string, count: number): UploadReceipt {
+function receipt(
+  target: SegmentTarget,
+  segment: ResolvedSegment,
+  mergeMode: MergeMode,
+  referenceId: string,
+  count: number
+): UploadReceipt {
   return {
     crmDataId: segment.crmDataId,
     mergeMode,
     referenceId: typeof referenceId === 'string' ? referenceId : '',
-    distinctIdentifiers: count
+    distinctIdentifiers: count,
+    segmentName: target.name,
+    created: segment.source === 'created'
   }
 }

@@ -15,8 +15,9 @@ import type { Settings } from '../generated-types'
 import { isEmailType, isHashedType, toUploadLine } from '../pii'
 import type { SegmentTarget } from '../segment-resolver'
 import { SyncState } from '../state'
-import { uploadIdentifiers, type UploadReceipt } from '../sync'
+import { BelowMinimumError, PhoneInEuError, uploadIdentifiers, type UploadReceipt } from '../sync'
 import type { Payload } from './generated-types'
+import { RESULT_CODES, type ResultCode } from './result-codes'
 
 export const LEFT_OUT_NOT_MEMBER =
   'Not uploaded: the person is not in the audience. The next full sync replaces the segment, so people who ' +
@@ -34,7 +35,8 @@ type EventPlan =
   | { kind: 'invalid'; reason: string }
   | { kind: 'member'; line: string; group: UploadGroup; duplicate: boolean }
 
-type GroupResult = { ok: true; receipt: UploadReceipt } | { ok: false; status: number; message: string }
+type GroupResult =
+  { ok: true; receipt: UploadReceipt } | { ok: false; status: number; message: string; code: ResultCode }
 
 export function performSingle(): never {
   throw new IntegrationError(
@@ -77,9 +79,17 @@ async function uploadGroup(client: TtdCrmClient, state: SyncState, group: Upload
     const receipt = await uploadIdentifiers(client, state, group.target, group.piiType, group.lines.lines)
     return { ok: true, receipt }
   } catch (error) {
-    if (error instanceof TtdRejectedError) return { ok: false, status: error.status ?? 400, message: error.message }
+    if (error instanceof TtdRejectedError) {
+      return { ok: false, status: error.status ?? 400, message: error.message, code: failureCode(error) }
+    }
     throw error
   }
+}
+
+function failureCode(error: TtdRejectedError): ResultCode {
+  if (error instanceof BelowMinimumError) return RESULT_CODES.belowMinimum
+  if (error instanceof PhoneInEuError) return RESULT_CODES.phoneInEu
+  return RESULT_CODES.ttdRejected
 }
 
 /** Pure: classifies every event and collects each group's distinct upload lines. */
@@ -146,20 +156,28 @@ function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult
   const response = new MultiStatusResponse()
   // Every event of a group reports the same upload: one body object per group and duplicate flag.
   const bodies = new Map<GroupResult, [JSONLikeObject, JSONLikeObject]>()
+  const notMember: JSONLikeObject = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
+  const invalid: JSONLikeObject = { code: RESULT_CODES.invalidIdentifier }
   for (const plan of plans) {
     if (plan.kind === 'not-member') {
-      response.pushSuccessResponse({ status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER })
+      response.pushSuccessResponse({ status: 200, sent: {}, body: notMember })
       continue
     }
     if (plan.kind === 'invalid') {
-      response.pushErrorResponse({ status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED', errormessage: plan.reason })
+      response.pushErrorResponse({
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: plan.reason,
+        body: invalid
+      })
       continue
     }
     const result = results.get(plan.group)
     if (!result || !result.ok) {
       const status = result?.status ?? 500
       const errormessage = result?.message ?? 'The upload for this event did not run.'
-      response.pushErrorResponse({ status, errortype: getErrorCodeFromHttpStatus(status), errormessage })
+      const body = { code: result?.code ?? RESULT_CODES.notRun }
+      response.pushErrorResponse({ status, errortype: getErrorCodeFromHttpStatus(status), errormessage, body })
       continue
     }
     let pair = bodies.get(result)
@@ -174,7 +192,10 @@ function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult
 
 function uploadedBody(receipt: UploadReceipt, duplicate: boolean): JSONLikeObject {
   return {
+    code: RESULT_CODES.uploaded,
     crmDataId: receipt.crmDataId,
+    segmentName: receipt.segmentName,
+    created: receipt.created,
     referenceId: receipt.referenceId,
     mergeMode: receipt.mergeMode,
     distinctIdentifiers: receipt.distinctIdentifiers,
