@@ -1,7 +1,21 @@
-// npm start -- [--input file.jsonl|file.csv] [--segment-name ...] [--json] ...   (see --help)
-import { runRunner } from './run'
+// npm start -- [--input file] [--segment-name ...] [--json] ...   (see --help)
+import { EXIT_INTERRUPTED, PARTIAL_SEGMENT_WARNING, runRunner, type RunStatus } from './run'
 
-runRunner(process.argv.slice(2), process.env, process).then(
+const interrupt = new AbortController()
+const status: RunStatus = { replaced: false }
+
+// First Ctrl-C: stop after the batch in flight (or end --keep-sandbox's wait). Second: stop now, and warn when a
+// Replace has already run, since the segment then holds only part of the audience.
+process.on('SIGINT', () => {
+  if (!interrupt.signal.aborted) {
+    interrupt.abort()
+    return
+  }
+  if (status.replaced) process.stderr.write(`\n${PARTIAL_SEGMENT_WARNING}\n`)
+  process.exit(EXIT_INTERRUPTED)
+})
+
+runRunner(process.argv.slice(2), process.env, process, { signal: interrupt.signal, status }).then(
   (code) => {
     process.exitCode = code
   },
