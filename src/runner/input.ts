@@ -69,14 +69,14 @@ export async function inspectInput(path: string, given?: InputFormat): Promise<I
   if (given) format = given
   else if (first === '[') format = 'json'
   else if (first === '{') format = 'jsonl'
-  else if (first === '') throw new InputError(`${what} is empty: it holds no events.`)
+  // An empty export is not a usage error: the sync runs, finds no audience event and says so (exit 4).
+  else if (first === '') return { format: 'jsonl', gzip: file.gzip }
   else if (extension === '.json' || extension === '.jsonl' || extension === '.ndjson') {
     throw new InputError(`${what} is not JSON: it should start with "[" (an array of events) or "{" (one per line).`)
   } else format = 'csv'
 
-  if (format !== 'csv') return { format, gzip: file.gzip }
   const headerLine = text.split('\n').find((line) => line.trim() !== '')
-  if (headerLine === undefined) throw new InputError(`${what} is empty: it needs a header line.`)
+  if (format !== 'csv' || headerLine === undefined) return { format, gzip: file.gzip }
   if (headerLine.length >= HEAD_BYTES - 1) throw new InputError(`${what} has no readable CSV header line.`)
   const names = headerNames(headerLine.replace(/\r$/, ''))
   const csvColumns = identifierColumns(names)

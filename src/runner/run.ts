@@ -137,13 +137,16 @@ export async function runRunner(
       },
       retryDelaysMs: deps.retryDelaysMs,
       secrets,
-      target: sandbox || loopback ? 'sandbox' : 'real',
+      // Credentials given through the environment (even to a standalone sandbox) are what a refusal points to.
+      target: options.api.kind === 'real' ? 'real' : 'sandbox',
       signal: deps.signal
     })
     deps.signal?.removeEventListener('abort', onAbort)
     progress.stop()
 
-    if (sandbox || loopback) {
+    if (summary.segments.length === 0) {
+      // nothing to measure
+    } else if (sandbox || loopback) {
       const sizes = await segmentSizes(sandbox?.origin ?? new URL(target.apiBaseUrl).origin, target.advertiserId)
       for (const segment of summary.segments) segment.size = sizes?.get(segment.crmDataId) ?? null
     } else {

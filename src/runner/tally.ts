@@ -204,6 +204,9 @@ export class SyncTally {
       }
     }
     const audienceEvents = this.events - notSubscribed
+    if (this.events === 0 && this.unreadable.count === 0) {
+      return { result: 'no-audience-events', explanation: 'The input held no events: nothing was sent.' }
+    }
     if (audienceEvents === 0) {
       const parts = [
         `${this.events} event${this.events === 1 ? '' : 's'} that ${this.events === 1 ? 'is' : 'are'} not Engage audience events (Audience Entered/Exited)`,

@@ -74,6 +74,11 @@ describe('inspectInput', () => {
     })
   })
 
+  it('lets an empty file through, to be reported as holding no events', async () => {
+    expect(await inspectInput(files.write('empty.csv', ''))).toEqual({ format: 'jsonl', gzip: false })
+    expect(await inspectInput(files.write('blank.csv', '\n \n'))).toEqual({ format: 'jsonl', gzip: false })
+  })
+
   it('follows --format over the content', async () => {
     expect((await inspectInput(files.write('e.csv', 'email\n'), 'jsonl')).format).toBe('jsonl')
   })
@@ -84,8 +89,6 @@ describe('inspectInput', () => {
       Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0xff, 0xfe, 0x00]),
       /neither JSON nor CSV text: it looks binary/
     ],
-    ['empty', Buffer.alloc(0), /is empty/],
-    ['whitespace', Buffer.from('\n \n'), /is empty/],
     ['a .json that is not JSON', Buffer.from('hello'), /is not JSON/],
     ['a CSV without an identifier column', Buffer.from('id,name\n1,Jane\n'), /Columns found: "id", "name"/]
   ])('refuses %s with one clear error', async (name, content, message) => {
