@@ -102,34 +102,56 @@ async function startsWith(path: string, bytes: number[]): Promise<boolean> {
 
 /**
  * Splits content into lines of at most `maxBytes`, yielding the lines of each chunk together (one await per
- * chunk, not per line). A longer line is never assembled: its bytes are dropped as they arrive and it comes
- * out with `text` undefined, so memory stays bounded whatever the file holds. Lines are cut at byte 0x0A,
- * which never occurs inside a UTF-8 sequence, so each line decodes on its own. A trailing CR and a UTF-8
- * byte order mark at the start are removed.
+ * chunk, not per line). The complete lines of a chunk are decoded in one go (a chunk is far smaller than the
+ * limit); only a line running across chunks is assembled from pieces, and one longer than the limit never is:
+ * its bytes are dropped as they arrive and it comes out with `text` undefined, so memory stays bounded whatever
+ * the file holds. Lines are cut at byte 0x0A, which never occurs inside a UTF-8 sequence, so each part decodes
+ * on its own. A trailing CR and a UTF-8 byte order mark at the start are removed.
  */
 export async function* splitLines(chunks: AsyncIterable<Buffer>, maxBytes = MAX_LINE_BYTES): AsyncGenerator<Line[]> {
   let pieces: Buffer[] = []
   let pending = 0
   let tooLong = false
   let number = 0
-  const finish = (tail: Buffer): Line => {
+  const push = (lines: Line[], text: string | undefined) => {
     number++
-    if (tooLong || pending + tail.length > maxBytes) return { number, text: undefined }
-    const bytes = pieces.length === 0 ? tail : Buffer.concat([...pieces, tail])
-    let text = bytes.toString('utf8')
-    if (text.endsWith('\r')) text = text.slice(0, -1)
-    if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-    return { number, text }
+    if (text !== undefined) {
+      if (text.endsWith('\r')) text = text.slice(0, -1)
+      if (number === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    }
+    lines.push({ number, text })
+  }
+  const finishPending = (lines: Line[], tail: Buffer) => {
+    const over = tooLong || pending + tail.length > maxBytes
+    push(lines, over ? undefined : Buffer.concat([...pieces, tail]).toString('utf8'))
+    pieces = []
+    pending = 0
+    tooLong = false
   }
   for await (const chunk of chunks) {
     const lines: Line[] = []
     let start = 0
-    for (let newline = chunk.indexOf(10, start); newline !== -1; newline = chunk.indexOf(10, start)) {
-      lines.push(finish(chunk.subarray(start, newline)))
-      pieces = []
-      pending = 0
-      tooLong = false
-      start = newline + 1
+    const first = chunk.indexOf(10)
+    if (first !== -1 && (pending > 0 || tooLong)) {
+      finishPending(lines, chunk.subarray(0, first))
+      start = first + 1
+    }
+    const last = chunk.lastIndexOf(10)
+    if (last >= start) {
+      const whole = chunk.toString('utf8', start, last)
+      if (whole.length > maxBytes) {
+        // Only with chunks larger than the limit: split the slow way, by bytes.
+        for (
+          let from = start, nl = chunk.indexOf(10, from);
+          nl !== -1 && nl <= last;
+          from = nl + 1, nl = chunk.indexOf(10, from)
+        ) {
+          push(lines, nl - from > maxBytes ? undefined : chunk.toString('utf8', from, nl))
+        }
+      } else {
+        for (const text of whole.split('\n')) push(lines, text)
+      }
+      start = last + 1
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start)
@@ -144,5 +166,9 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>, maxBytes = MAX_
     }
     if (lines.length > 0) yield lines
   }
-  if (pending > 0 || tooLong) yield [finish(Buffer.alloc(0))]
+  if (pending > 0 || tooLong) {
+    const lines: Line[] = []
+    finishPending(lines, Buffer.alloc(0))
+    yield lines
+  }
 }
