@@ -224,6 +224,14 @@ describe('readBatches (JSON array)', () => {
     expect(read.unreadableCount).toBe(3)
   })
 
+  it('counts an element over the line limit as unreadable and reads the next ones', async () => {
+    const event = JSON.stringify(engageEvent('a@example.com'))
+    const huge = JSON.stringify({ type: 'track', padding: 'x'.repeat(MAX_LINE_BYTES) })
+    const read = await readAll({ path: files.write('huge.json', `[${huge},\n${event}]`), format: 'json' })
+    expect(read.events).toEqual([JSON.parse(event)])
+    expect(read.unreadable).toEqual([1])
+  })
+
   it('counts an array cut short as one unreadable element', async () => {
     const event = JSON.stringify(engageEvent('a@example.com'))
     const read = await readAll({ path: files.write('cut.json', `[${event},\n{"type":"tr`), format: 'json' })
@@ -270,6 +278,20 @@ describe('readBatches (CSV)', () => {
     expect(emailsOf(read.events)).toEqual(['a@example.com', 'c@example.com', 'd@example.com'])
     expect(read.lineNumbers).toEqual([2, 4, 6])
     expect(read.unreadable).toEqual([5])
+  })
+
+  it('gives up on a quote still open after the line limit, losing only its first line', async () => {
+    const filler = Array.from({ length: 40 }, () => 'y'.repeat(30_000))
+    const path = files.write(
+      'open-quote.csv',
+      ['email,note', 'a@example.com,"opens', ...filler.map((text) => `${text}@example.com,x`), 'b@example.com,z'].join(
+        '\n'
+      )
+    )
+    const read = await readAll({ path, format: 'csv', audienceKey: 'VIP' })
+    expect(read.unreadable).toEqual([2])
+    expect(read.events).toHaveLength(41)
+    expect(emailsOf(read.events).at(-1)).toBe('b@example.com')
   })
 
   it('reads gzip-compressed CSV', async () => {

@@ -94,6 +94,30 @@ describe('runSync against the sandbox', () => {
     expect(JSON.stringify(summary)).not.toContain('not-an-email')
   })
 
+  it('counts an identifier that is not text as invalid, saying so, like any other invalid one', async () => {
+    const target = await sandboxWith()
+    const { events } = audienceMix({ members: 1500 })
+    const numeric = { ...events[0], context: { ...events[0].context, traits: { email: { first: 'x' } } } }
+    const summary = await sync(target, [...events, numeric as unknown as (typeof events)[number]])
+    expect(summary.leftOut.invalid).toBe(1)
+    expect(summary.invalidReasons).toEqual([
+      { reason: 'Email is not text (it is object).', count: 1, lineNumbers: [1501] }
+    ])
+  })
+
+  it('stops after the batch in flight when interrupted, and says the segment holds part of the audience', async () => {
+    const target = await sandboxWith()
+    const interrupt = new AbortController()
+    const summary = await sync(target, audienceMix({ members: 4500 }).events, {
+      batchSize: 1500,
+      signal: interrupt.signal,
+      onProgress: () => interrupt.abort()
+    })
+    expect(summary.batches).toHaveLength(1)
+    expect(summary).toMatchObject({ result: 'interrupted', ok: false, replaced: true, events: 1500 })
+    expect(summary.explanation).toMatch(/holds only part of the audience\. The next full run replaces it again/)
+  })
+
   it('reuses the segment on a later sync and replaces its content with the new membership', async () => {
     const target = await sandboxWith()
     await sync(target, audienceMix({ members: 1700, tag: 'day1' }).events)
@@ -105,6 +129,7 @@ describe('runSync against the sandbox', () => {
 
     expect(target.segments()).toHaveLength(1)
     expect(summary.segments).toEqual([{ name: AUDIENCE_KEY, crmDataId: segment.crmDataId, created: false }])
+    expect(summary.replaced).toBe(true)
     expect(summary.batches[0].mergeModes).toEqual(['Replace'])
     expect(target.members(segment.crmDataId)).toEqual(keysOf(day2.memberEmails))
   })
