@@ -15,13 +15,14 @@ process.on('SIGINT', () => {
   process.exit(EXIT_INTERRUPTED)
 })
 
-runRunner(process.argv.slice(2), process.env, process, { signal: interrupt.signal, status }).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    // Only a bug gets here; its message is printed without the stack, which could hold event data.
-    process.stderr.write(`Unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
-    process.exitCode = 1
-  }
-)
+// Only a bug gets here; its message is printed without the stack, which could hold event data.
+function unexpected(error: unknown): void {
+  process.stderr.write(`Unexpected error: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+}
+process.on('uncaughtException', unexpected)
+process.on('unhandledRejection', unexpected)
+
+runRunner(process.argv.slice(2), process.env, process, { signal: interrupt.signal, status }).then((code) => {
+  process.exitCode = code
+}, unexpected)

@@ -187,7 +187,7 @@ export class SyncTally {
   }
 
   private result(interrupted: boolean): { result: SyncResult; explanation?: string } {
-    const { invalid, exited, notSubscribed, belowMinimum, failed } = this.leftOut
+    const { exited, notSubscribed, belowMinimum, failed } = this.leftOut
     if (interrupted) {
       return {
         result: 'interrupted',
@@ -232,8 +232,8 @@ export class SyncTally {
           `Most common reason: ${this.topReason()}`
       }
     }
+    // Invalid identifiers alone are reported, not fatal: the rest of the audience was synced.
     if (belowMinimum + failed + this.unreadable.count > 0) return { result: 'failed' }
-    void invalid
     return { result: 'ok' }
   }
 

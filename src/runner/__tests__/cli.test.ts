@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { startSandbox, type Sandbox } from '../../sandbox'
@@ -397,5 +397,29 @@ describe('npm start (a real process)', () => {
     expect(stderr).toMatch(/batch 3: 2500 events, Add/)
     expect(stdout + stderr).not.toMatch(/sandbox-[0-9a-f]{32}/)
     expect(stdout + stderr).not.toMatch(/@example\.(com|net|org)/)
+  }, 30_000)
+
+  it('keeps its sandbox with --keep-sandbox until Ctrl-C, then exits 0', async () => {
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', 'src/runner/cli.ts', '--keep-sandbox'],
+      {
+        cwd: REPO,
+        env: { ...process.env, TTD_AUTH_TOKEN: '' }
+      }
+    )
+    let stderr = ''
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (data: Buffer) => {
+        stderr += data.toString()
+        if (stderr.includes('Press Ctrl-C')) resolve()
+      })
+    })
+    const origin = /open its console at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
+    const segments = (await (await fetch(`${origin}/_sandbox/segments`)).json()) as { memberCount: number }[]
+    expect(segments[0].memberCount).toBeGreaterThan(0)
+    child.kill('SIGINT')
+    expect(await exited).toBe(0)
   }, 30_000)
 })
