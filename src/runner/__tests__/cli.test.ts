@@ -352,6 +352,18 @@ describe('long runs and Ctrl-C', () => {
     expect(result.stderr).not.toContain('\r')
   })
 
+  it('folds a short remainder into the last batch rather than sending a batch under the minimum', async () => {
+    const input = files.write('fold.jsonl', toJsonl(audienceMix({ members: 3500 }).events))
+    const result = await runner(['--input', input, '--batch-size', '1500', '--json'])
+    const summary = JSON.parse(result.stdout) as SyncSummary
+    expect(result.code).toBe(EXIT_OK)
+    expect(summary.batches.map(({ events, folded }) => ({ events, folded }))).toEqual([
+      { events: 1500, folded: undefined },
+      { events: 2000, folded: 500 }
+    ])
+    expect(summary.segments[0].size).toBe(3500)
+  })
+
   it('with --keep-sandbox, keeps the sandbox up after the sync and prints its console URL until Ctrl-C', async () => {
     const input = files.write('keep.jsonl', toJsonl(audienceMix({ members: 1500 }).events))
     const interrupt = new AbortController()
