@@ -53,7 +53,7 @@ export function formatLiveProgress(
   const rate = seconds > 0 ? Math.round(position.eventsRead / seconds) : 0
   const share = position.fileBytes > 0 ? position.bytesRead / position.fileBytes : 1
   const eta = share > 0 && share < 1 ? `, about ${formatDuration((seconds * (1 - share)) / share)} left` : ''
-  return `sending batch ${batch}: ${formatPosition(position)}, ${rate} events/s${eta}`
+  return `batch ${batch}: ${formatPosition(position)}, ${rate} events/s${eta}`
 }
 
 function formatDuration(seconds: number): string {

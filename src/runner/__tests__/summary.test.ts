@@ -148,7 +148,7 @@ describe('formatProgress', () => {
   it('shows the rate and the time left on a terminal', () => {
     const position = { eventsRead: 20_000, bytesRead: 250, fileBytes: 1000 }
     expect(formatLiveProgress(position, 10_000, 3)).toBe(
-      'sending batch 3: 20000 events read, 25% of the file, 2000 events/s, about 30 s left'
+      'batch 3: 20000 events read, 25% of the file, 2000 events/s, about 30 s left'
     )
     expect(formatLiveProgress({ ...position, bytesRead: 1000 }, 10_000, 3)).not.toContain('left')
   })
