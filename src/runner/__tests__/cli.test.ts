@@ -13,6 +13,7 @@ import {
   runRunner
 } from '../run'
 import type { RunnerDeps } from '../run'
+import { segmentSizes } from '../segment-sizes'
 import type { SyncSummary } from '../sync'
 import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from './helpers/audience'
 
@@ -376,8 +377,7 @@ describe('long runs and Ctrl-C', () => {
     // Wait until the runner says where the console is; the sandbox must still answer then.
     while (!output.stderr().includes('Press Ctrl-C')) await new Promise((resolve) => setImmediate(resolve))
     expect(output.stderr()).toContain(`open its console at ${sandbox.origin}/ `)
-    const response = await fetch(`${sandbox.origin}/_sandbox/segments`)
-    expect(((await response.json()) as unknown[]).length).toBe(1)
+    expect((await segmentSizes(sandbox.origin, sandbox.advertiserId))?.size).toBe(1)
     interrupt.abort()
     expect(await running).toBe(EXIT_OK)
   })
@@ -417,8 +417,8 @@ describe('npm start (a real process)', () => {
 
     // The sandbox still answers after the summary, at the printed console address, until Ctrl-C.
     const origin = /open its console at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
-    const segments = (await (await fetch(`${origin}/_sandbox/segments`)).json()) as { memberCount: number }[]
-    expect(segments.map((segment) => segment.memberCount)).toEqual([summary.uploaded])
+    const sizes = await segmentSizes(origin ?? '', 'sandbox-advertiser')
+    expect([...(sizes?.values() ?? [])]).toEqual([summary.uploaded])
     child.kill('SIGINT')
     expect(await exited).toBe(0)
     expect(stdout + stderr).not.toMatch(/sandbox-[0-9a-f]{32}/)
