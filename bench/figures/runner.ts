@@ -91,7 +91,8 @@ interface RunnerSummary {
   uploaded: number
   batches: unknown[]
   elapsedMs: number
-  leftOut: { invalid: number; duplicate: number; failed: number }
+  duplicates: number
+  leftOut: { invalid: number; failed: number }
 }
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20)
@@ -150,7 +151,7 @@ export function runnerFigure(size: number, file: { path: string; bytes: number }
       runnerRssMbByQuarterOfLastRun: lastRssByQuarter,
       batches: last?.batches.length,
       uploaded: last?.uploaded,
-      duplicates: last?.leftOut.duplicate
+      duplicates: last?.duplicates
     }),
     extraTargets: () => {
       const share = median(floor.elapsed) / median(runner.elapsed)

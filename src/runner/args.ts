@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util'
-import { extname } from 'node:path'
 import {
   DEFAULT_BATCH_SIZE,
   MIN_BATCH_SIZE,
@@ -8,27 +7,29 @@ import {
   type PiiType,
   type Region
 } from '../destinations/the-trade-desk-crm/constants'
+import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
+import { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
 import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from './example'
+import { INPUT_FORMATS, type InputFormat } from './input'
+import { MAX_LINE_BYTES } from './input-file'
 
 /** One batch is held in memory at a time; this keeps a typo from asking for gigabytes. */
 export const MAX_BATCH_SIZE = 1_000_000
 
-export const TOKEN_ENV = 'TTD_AUTH_TOKEN'
-export const ADVERTISER_ENV = 'TTD_ADVERTISER_ID'
+export { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
 
 /** A mistake in how the runner was called: reported with the usage text and exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError'
 }
 
-export type InputFormat = 'jsonl' | 'csv'
-
 /** Where the sync goes: the sandbox embedded in the process, or a real TTD API with credentials from the env. */
 export type ApiTarget = { kind: 'sandbox' } | { kind: 'real'; apiBaseUrl: string; token: string; advertiserId: string }
 
 export interface RunnerOptions {
   input: string
-  format: InputFormat
+  /** Unset means "decide from the content" (and the extension). */
+  format?: InputFormat
   /** True when no --input was given and the bundled example audience is synced. */
   usingExample: boolean
   /** A fixed segment name; without it each event's Engage audience key names the segment. */
@@ -40,9 +41,11 @@ export interface RunnerOptions {
   piiType?: PiiType
   batchSize: number
   api: ApiTarget
+  json: boolean
+  /** Keep the embedded sandbox (and its console) running after the sync, until Ctrl-C. */
+  keepSandbox: boolean
   /** redis:// URL of the cache that coordinates several runner processes syncing into one segment. */
   coordinate?: string
-  json: boolean
 }
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'run'; options: RunnerOptions }
@@ -55,9 +58,14 @@ Without --api-url it runs against a TTD sandbox embedded in this process; withou
 bundled example audience (${EXAMPLE_INPUT.relative}).
 
 Options:
-  --input <file>          JSONL of Segment events (Engage "Audience Entered"/"Audience Exited" track events),
-                          or a .csv with an "email" and/or "phone" column (each row becomes an
-                          "Audience Entered" event; needs --segment-name)
+  --input <file>          Segment events (Engage "Audience Entered"/"Audience Exited" track events), one JSON
+                          object per line or a JSON array of them; or a CSV whose header names an email
+                          and/or phone column ("email", "Email Address", "phone_number", ...: each row
+                          becomes an "Audience Entered" event; needs --segment-name). gzip-compressed
+                          input is read as is. Lines (and CSV records, array elements) longer than
+                          ${MAX_LINE_BYTES / (1024 * 1024)} MB are counted unreadable and skipped
+  --format <format>       ${INPUT_FORMATS.join(' | ')} (default: from the content: "[" a JSON array,
+                          "{" JSON lines, other text CSV)
   --segment-name <name>   name of the TTD segment (default: each event's Engage audience key)
   --audience-name <name>  Engage's native audience flow: call the destination's createAudience for this name
                           (in --region) first, then stamp the CrmDataId it returns on every event as
@@ -77,11 +85,19 @@ Options:
                           same time: they create the segment once and replace it once, as Segment's machines
                           do through its cache. An unreachable Redis stops the run before any upload (exit 2)
   --json                  print the summary as JSON on stdout (progress still goes to stderr)
+  --keep-sandbox          after the sync, keep the embedded sandbox running and print its console's
+                          URL, until Ctrl-C
   -h, --help              print this text
 
-Exit codes: 0 synced (events with invalid identifiers are reported but not fatal); 1 a batch failed or an
-event failed for another reason (too few distinct people, TTD refused, unreadable input line); 2 wrong
-usage or missing credentials.
+Exit codes:
+  0    synced (events with invalid identifiers are reported but not fatal)
+  1    a batch failed, or events failed for another reason (too few distinct people, TTD refused,
+       unreadable input lines)
+  2    wrong usage, missing credentials, or an input file that cannot be read as events
+  3    nothing uploaded: the input held audience events, but none reached The Trade Desk (for example
+       every identifier invalid for --pii-type, or everyone left the audience)
+  4    no audience event in the input (empty, or no Engage Audience Entered/Exited event)
+  130  interrupted by Ctrl-C (after a Replace, the segment holds part of the audience until the next run)
 `
 
 /** Pure: turns argv and the environment into runner options, or throws a UsageError saying what is wrong. */
@@ -95,13 +111,15 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
       options: {
         input: { type: 'string' },
         'segment-name': { type: 'string' },
-        'audience-name': { type: 'string' },
         region: { type: 'string' },
         'pii-type': { type: 'string' },
         'batch-size': { type: 'string' },
         'api-url': { type: 'string' },
+        'audience-name': { type: 'string' },
         coordinate: { type: 'string' },
         json: { type: 'boolean', default: false },
+        format: { type: 'string' },
+        'keep-sandbox': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false }
       }
     }))
@@ -112,7 +130,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
 
   const usingExample = values.input === undefined
   const input = usingExample ? EXAMPLE_INPUT.absolute : nonEmpty('--input', values.input)
-  const format: InputFormat = extname(input).toLowerCase() === '.csv' ? 'csv' : 'jsonl'
+  const format = values.format === undefined ? undefined : oneOf('--format', values.format, INPUT_FORMATS)
   const segmentName =
     values['segment-name'] === undefined ? undefined : nonEmpty('--segment-name', values['segment-name'])
   const audienceName =
@@ -120,24 +138,34 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedA
   if (audienceName !== undefined && segmentName !== undefined) {
     throw new UsageError('--audience-name names the segment itself: leave out --segment-name.')
   }
-  if (format === 'csv' && segmentName === undefined && audienceName === undefined) {
-    throw new UsageError('A CSV input has no Engage audience key to name the segment after: give --segment-name.')
+  const region = oneOf('--region', values.region ?? 'US', REGIONS)
+  const piiType = values['pii-type'] === undefined ? undefined : oneOf('--pii-type', values['pii-type'], PII_TYPES)
+  // Known before a byte of input is read: the destination would refuse every event.
+  if (piiType !== undefined && region === 'EU' && !isEmailType(piiType)) {
+    throw new UsageError(
+      'The Trade Desk takes no phone numbers for EU segments: use an email --pii-type, or --region US or APAC.'
+    )
+  }
+  const api: ApiTarget = values['api-url'] === undefined ? { kind: 'sandbox' } : realApi(values['api-url'], env)
+  if (values['keep-sandbox'] === true && api.kind !== 'sandbox') {
+    throw new UsageError('--keep-sandbox keeps the embedded sandbox: it cannot be combined with --api-url.')
   }
 
   return {
     kind: 'run',
     options: {
       input,
-      format,
+      ...(format ? { format } : {}),
       usingExample,
       segmentName,
       audienceName,
-      region: oneOf('--region', values.region ?? 'US', REGIONS),
-      piiType: values['pii-type'] === undefined ? undefined : oneOf('--pii-type', values['pii-type'], PII_TYPES),
+      region,
+      piiType,
       batchSize: batchSize(values['batch-size'], usingExample ? EXAMPLE_BATCH_SIZE : DEFAULT_BATCH_SIZE),
-      api: values['api-url'] === undefined ? { kind: 'sandbox' } : realApi(values['api-url'], env),
-      coordinate: values.coordinate === undefined ? undefined : redisUrl(values.coordinate),
-      json: values.json === true
+      api,
+      json: values.json === true,
+      keepSandbox: values['keep-sandbox'] === true,
+      coordinate: values.coordinate === undefined ? undefined : redisUrl(values.coordinate)
     }
   }
 }

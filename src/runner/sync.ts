@@ -12,6 +12,7 @@ import {
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
 import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/coordination'
 import type { InputBatch } from './input'
+import { RUNNER_CODES, type Target } from './messages'
 import { classify, type Outcome } from './outcomes'
 import { SyncTally, type SyncSummary } from './tally'
 
@@ -25,7 +26,10 @@ export interface BatchProgress {
   uploaded: number
   leftOut: number
   attempts: number
+  folded?: number
   error?: string
+  /** Where reading the input stands. */
+  position?: InputBatch['position']
 }
 
 export interface SyncRequest {
@@ -40,6 +44,8 @@ export interface SyncRequest {
   /** The runtime's cross-machine cache, when processes coordinate (--coordinate). */
   engageDestinationCache?: EngageDestinationCache
   onProgress?: (progress: BatchProgress) => void
+  /** Called before each batch is sent, with where reading stands (for a live progress display). */
+  onBatchStart?: (batch: number, position: InputBatch['position']) => void
   actionSlug?: string
   /**
    * Waits before retrying a batch the destination called retryable (429, 5xx, timeouts), as Segment's
@@ -48,6 +54,10 @@ export interface SyncRequest {
   retryDelaysMs?: number[]
   /** Strings scrubbed from every message the summary keeps; the settings' auth_token always is. */
   secrets?: string[]
+  /** Whose words the messages use: the sandbox's or a real TTD's (which environment variables to check). */
+  target?: Target
+  /** When aborted, the sync stops after the batch in flight and the summary says it was interrupted. */
+  signal?: AbortSignal
   now?: () => number
 }
 
@@ -73,7 +83,7 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
     subscription: { subscribe: action.defaultSubscription, partnerAction: actionSlug, mapping: request.mapping }
   }
   const secrets = [String(request.settings.auth_token ?? ''), ...(request.secrets ?? [])].filter((s) => s.length > 0)
-  const tally = new SyncTally(secrets)
+  const tally = new SyncTally(secrets, request.target ?? 'sandbox')
   const delays = request.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
   let batchNumber = 0
 
@@ -81,11 +91,19 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
     tally.addUnreadable(batch.unreadable.count, batch.unreadable.sampleLineNumbers)
     if (batch.events.length === 0) continue
     batchNumber++
+    request.onBatchStart?.(batchNumber, batch.position)
 
     const attempt = await sendWithRetries(destination, batch.events, settings, request, delays)
-    const created = createdSegmentIds(destination)
+    // actions-core keeps every request and response (upload bodies included): let them go after each batch.
+    destination.responses.splice(0)
     if (!attempt.ok) {
-      const message = tally.batchFailed(batchNumber, batch.events.length, attempt.error)
+      const message = tally.batchFailed(
+        batchNumber,
+        batch.events.length,
+        batch.lineNumbers[0] ?? 0,
+        attempt.error,
+        attempt.attempts
+      )
       request.onProgress?.({
         batch: batchNumber,
         events: batch.events.length,
@@ -93,19 +111,19 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
         uploaded: 0,
         leftOut: batch.events.length,
         attempts: attempt.attempts,
-        error: message
+        error: message,
+        position: batch.position
       })
       break
     }
 
-    const outcomes = outcomesOf(attempt.results, batch.events)
-    const recorded = tally.recordBatch(batchNumber, batch.events, outcomes, created, (event) =>
-      segmentNameOf(event, request.mapping)
-    )
-    request.onProgress?.({ ...recorded, attempts: attempt.attempts })
+    const outcomes = outcomesOf(attempt.results, batch.events, request.mapping)
+    const recorded = tally.recordBatch(batchNumber, batch.events, batch.lineNumbers, outcomes, batch.folded)
+    request.onProgress?.({ ...recorded, attempts: attempt.attempts, position: batch.position })
+    if (request.signal?.aborted) break
   }
 
-  return tally.summary(now() - started)
+  return tally.summary(now() - started, request.signal?.aborted === true)
 }
 
 type Attempt = { ok: true; results: Result[]; attempts: number } | { ok: false; error: unknown; attempts: number }
@@ -130,42 +148,38 @@ async function sendWithRetries(
 }
 
 /** One outcome per event; a batch nobody subscribed to comes back without a multistatus at all. */
-function outcomesOf(results: Result[], events: SegmentEvent[]): Outcome[] {
+function outcomesOf(results: Result[], events: SegmentEvent[], mapping: JSONObject): Outcome[] {
   const multistatus = results.find((result) => Array.isArray(result.multistatus))?.multistatus ?? []
-  return events.map((event, i) => classify(multistatus[i], event))
+  return events.map((event, i) => {
+    const outcome = classify(multistatus[i], event)
+    return outcome.kind === 'unmapped' ? explainUnmapped(outcome.reason, event, mapping) : outcome
+  })
 }
 
 /**
- * CrmDataIds of segments the last batch created, read from the responses actions-core records for each
- * request. The list is emptied every time: it also holds each upload's request (with its body), and would
- * otherwise grow with every batch.
+ * actions-core refused the mapped event before the destination saw it; its message names schema paths. The
+ * runner tells why from the event itself: no segment name to map, or an identifier that is not text (an
+ * invalid identifier like any other).
  */
-function createdSegmentIds(destination: Destination): Set<string> {
-  const created = new Set<string>()
-  for (const response of destination.responses) {
-    const method = response.request?.method
-    const path = safePath(response.request?.url)
-    const data = (response as unknown as { data?: unknown }).data
-    if (method !== 'POST' || !path?.endsWith('/crmdata/segment') || !response.ok) continue
-    const id = data && typeof data === 'object' ? (data as { CrmDataId?: unknown }).CrmDataId : undefined
-    if (typeof id === 'string' && id !== '') created.add(id)
+function explainUnmapped(reason: string, event: SegmentEvent, mapping: JSONObject): Outcome {
+  const mapped = transform(
+    { name: mapping.name ?? null, email: mapping.email ?? null, phone: mapping.phone ?? null } as JSONObject,
+    event as unknown as JSONObject
+  )
+  if (typeof mapped.name !== 'string' || mapped.name.trim() === '') {
+    return { kind: 'unmapped', code: RUNNER_CODES.noSegmentName, reason }
   }
-  destination.responses.splice(0)
-  return created
-}
-
-function safePath(url: string | undefined): string | undefined {
-  if (!url) return undefined
-  try {
-    return new URL(url).pathname.replace(/\/+$/, '')
-  } catch {
-    return undefined
+  for (const [field, label] of [
+    ['email', 'Email'],
+    ['phone', 'Phone number']
+  ] as const) {
+    const value = mapped[field]
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      return {
+        kind: 'invalid',
+        reason: `${label} is not text (it is ${Array.isArray(value) ? 'a list' : typeof value}).`
+      }
+    }
   }
-}
-
-/** The segment name the mapping gives this event, evaluated the way actions-core evaluates the mapping. */
-function segmentNameOf(event: SegmentEvent, mapping: JSONObject): string {
-  if (typeof mapping.name === 'string') return mapping.name
-  const value = transform({ name: mapping.name ?? null } as JSONObject, event as unknown as JSONObject).name
-  return typeof value === 'string' ? value : ''
+  return { kind: 'unmapped', code: RUNNER_CODES.mapping, reason }
 }

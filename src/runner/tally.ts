@@ -1,12 +1,11 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
+import { batchErrorMessage, eventFailureMessage, type Target } from './messages'
 import type { Outcome } from './outcomes'
 
 export interface LeftOutCounts {
-  /** The event's email or phone number could not be normalized: reported, not fatal. */
+  /** The event's email or phone number is missing or could not be normalized: reported, not fatal. */
   invalid: number
-  /** Same identifier as an earlier event of the same batch (uploaded once). */
-  duplicate: number
   /** The person left the audience (Audience Exited, or the audience flag false). */
   exited: number
   /** Not an event the action subscribes to (not Audience Entered/Exited). */
@@ -15,8 +14,6 @@ export interface LeftOutCounts {
   belowMinimum: number
   /** TTD refused the group, the batch failed, or anything else went wrong. */
   failed: number
-  /** Input lines that were not a JSON object or a readable CSV row. */
-  unreadable: number
 }
 
 export interface SegmentSummary {
@@ -24,6 +21,8 @@ export interface SegmentSummary {
   crmDataId: string
   /** True when this sync created the segment, false when it reused an existing one. */
   created: boolean
+  /** People in the segment after the sync, read from the sandbox; null when unknown (a real TTD API). */
+  size?: number | null
 }
 
 export interface BatchSummary {
@@ -31,69 +30,104 @@ export interface BatchSummary {
   events: number
   mergeModes: MergeMode[]
   uploaded: number
+  /** Events beyond --batch-size folded into this (last) batch so that no batch fell under TTD's minimum. */
+  folded?: number
   error?: string
 }
 
+/** A reason, never a value: the destination's reasons name the problem, not the email or phone number. */
+export interface ReasonCount {
+  reason: string
+  count: number
+  /** The first few input lines with this reason. */
+  lineNumbers: number[]
+}
+
+export interface FailureCount extends ReasonCount {
+  /** Stable code: the destination's reason code, or the runner's (see messages.ts). */
+  code: string
+  /** What to do, in the runner's words (options and environment variables). */
+  message: string
+}
+
+export type SyncResult = 'ok' | 'failed' | 'nothing-uploaded' | 'no-audience-events' | 'interrupted'
+
 export interface SyncSummary {
-  /** False when a batch failed, or an event failed for a reason other than its own invalid identifier. */
+  result: SyncResult
+  /** True only when result is "ok". */
   ok: boolean
+  /** A plain sentence when the result is not "ok". */
+  explanation?: string
   segments: SegmentSummary[]
   /** Segments beyond the ones listed (only when a file feeds many audiences). */
   moreSegments: number
   batches: BatchSummary[]
+  /** Input records read: events plus unreadable lines. */
+  records: number
+  /** Events read: uploaded + duplicates + the sum of leftOut, always. */
   events: number
   /** Identifiers uploaded, each distinct within its batch (a person in two batches counts twice). */
   uploaded: number
+  /** Events repeating an identifier uploaded in the same batch: sent once, not left out. */
+  duplicates: number
   leftOut: LeftOutCounts
+  /** Why identifiers were invalid, most frequent first. */
+  invalidReasons: ReasonCount[]
   /** Why events failed, most frequent first, without PII or tokens. */
-  failures: { message: string; count: number }[]
-  unreadableLineNumbers: number[]
-  /** Set when a batch failed and the sync stopped there; the input after it was not sent. */
+  failures: FailureCount[]
+  /** Lines that were not an event (not JSON, not a readable CSV row, longer than the line limit). */
+  unreadable: { count: number; lineNumbers: number[] }
+  /** Set when a batch failed and the sync stopped there; the input after it was not read. */
   stoppedAtBatch?: number
+  /** True when a Replace emptied a segment in this run: if the run stopped early, it holds part of the audience. */
+  replaced: boolean
   elapsedMs: number
 }
 
 const MAX_SEGMENTS = 50
-const MAX_FAILURE_MESSAGES = 10
-const MAX_UNREADABLE_SAMPLES = 5
+const MAX_REASONS = 10
+const SAMPLE_LINES = 5
 const MAX_MESSAGE_LENGTH = 500
-const OTHER_MESSAGES = '(other failure messages)'
+const OTHER_REASONS = '(other reasons)'
 
 /** Accumulates counts batch by batch; nothing in here grows with the number of events. */
 export class SyncTally {
-  private readonly leftOut: LeftOutCounts = {
-    invalid: 0,
-    duplicate: 0,
-    exited: 0,
-    notSubscribed: 0,
-    belowMinimum: 0,
-    failed: 0,
-    unreadable: 0
-  }
+  private readonly leftOut: LeftOutCounts = { invalid: 0, exited: 0, notSubscribed: 0, belowMinimum: 0, failed: 0 }
   private readonly segments = new Map<string, SegmentSummary>()
   private moreSegments = new Set<string>()
   private readonly batches: BatchSummary[] = []
-  private readonly failures = new Map<string, number>()
-  private readonly unreadableLineNumbers: number[] = []
+  private readonly invalidReasons = new Map<string, ReasonCount>()
+  private readonly failures = new Map<string, FailureCount>()
+  private readonly unreadable = { count: 0, lineNumbers: [] as number[] }
   private events = 0
   private uploaded = 0
+  private duplicates = 0
+  private replaced = false
   private stoppedAtBatch: number | undefined
 
-  constructor(private readonly secrets: string[]) {}
+  constructor(
+    private readonly secrets: string[],
+    private readonly target: Target
+  ) {}
 
   addUnreadable(count: number, lineNumbers: number[]): void {
-    this.leftOut.unreadable += count
+    this.unreadable.count += count
     for (const line of lineNumbers) {
-      if (this.unreadableLineNumbers.length < MAX_UNREADABLE_SAMPLES) this.unreadableLineNumbers.push(line)
+      if (this.unreadable.lineNumbers.length < SAMPLE_LINES) this.unreadable.lineNumbers.push(line)
     }
+  }
+
+  /** True once a Replace succeeded: the segment then holds only what this run has sent so far. */
+  get hasReplaced(): boolean {
+    return this.replaced
   }
 
   recordBatch(
     batch: number,
     events: SegmentEvent[],
+    lineNumbers: number[],
     outcomes: Outcome[],
-    createdIds: Set<string>,
-    segmentName: (event: SegmentEvent) => string
+    folded: number
   ): BatchSummary & { leftOut: number } {
     const mergeModes: MergeMode[] = []
     let uploaded = 0
@@ -101,54 +135,126 @@ export class SyncTally {
       const outcome = outcomes[i]
       if (outcome.kind === 'uploaded') {
         if (!mergeModes.includes(outcome.mergeMode)) mergeModes.push(outcome.mergeMode)
-        this.noteSegment(outcome.crmDataId, createdIds.has(outcome.crmDataId), () => segmentName(events[i]))
-        if (outcome.duplicate) this.leftOut.duplicate++
+        this.noteSegment(outcome.crmDataId, outcome.segmentName, outcome.created)
+        if (outcome.duplicate) this.duplicates++
         else uploaded++
         continue
       }
-      this.countLeftOut(outcome)
+      this.countLeftOut(outcome, lineNumbers[i] ?? 0)
     }
+    if (mergeModes.includes('Replace')) this.replaced = true
     this.events += events.length
     this.uploaded += uploaded
     const summary: BatchSummary = { batch, events: events.length, mergeModes, uploaded }
+    if (folded > 0) summary.folded = folded
     this.batches.push(summary)
     return { ...summary, leftOut: events.length - uploaded }
   }
 
-  /** Every event of a batch that threw failed with it; returns the message as the summary keeps it. */
-  batchFailed(batch: number, events: number, error: unknown): string {
-    const message = this.clean(error instanceof Error ? error.message : String(error))
+  /** Every event of a batch that threw failed with it; returns the message as the summary shows it. */
+  batchFailed(batch: number, events: number, firstLine: number, error: unknown, attempts: number): string {
+    const reason = this.clean(error instanceof Error ? error.message : String(error))
+    const { code, message } = batchErrorMessage(error, reason, attempts, this.target)
     this.events += events
     this.leftOut.failed += events
-    this.noteFailure(message, events)
+    this.noteFailure(code, message, reason, events, firstLine)
     this.batches.push({ batch, events, mergeModes: [], uploaded: 0, error: message })
     this.stoppedAtBatch = batch
     return message
   }
 
-  summary(elapsedMs: number): SyncSummary {
-    const { belowMinimum, failed, unreadable } = this.leftOut
+  summary(elapsedMs: number, interrupted = false): SyncSummary {
+    const { result, explanation } = this.result(interrupted)
     return {
-      ok: this.stoppedAtBatch === undefined && belowMinimum + failed + unreadable === 0,
-      segments: [...this.segments.values()],
+      result,
+      ok: result === 'ok',
+      ...(explanation ? { explanation } : {}),
+      segments: [...this.segments.values()].map((segment) => ({ ...segment })),
       moreSegments: this.moreSegments.size,
       batches: this.batches,
+      records: this.events + this.unreadable.count,
       events: this.events,
       uploaded: this.uploaded,
+      duplicates: this.duplicates,
       leftOut: { ...this.leftOut },
-      failures: [...this.failures]
-        .map(([message, count]) => ({ message, count }))
-        .sort((a, b) => b.count - a.count || a.message.localeCompare(b.message)),
-      unreadableLineNumbers: [...this.unreadableLineNumbers],
+      invalidReasons: sorted(this.invalidReasons),
+      failures: sorted(this.failures),
+      unreadable: { count: this.unreadable.count, lineNumbers: [...this.unreadable.lineNumbers] },
       ...(this.stoppedAtBatch === undefined ? {} : { stoppedAtBatch: this.stoppedAtBatch }),
+      replaced: this.replaced,
       elapsedMs
     }
   }
 
-  private countLeftOut(outcome: Exclude<Outcome, { kind: 'uploaded' }>): void {
+  private result(interrupted: boolean): { result: SyncResult; explanation?: string } {
+    const { exited, notSubscribed, belowMinimum, failed } = this.leftOut
+    if (interrupted) {
+      return {
+        result: 'interrupted',
+        explanation: this.replaced
+          ? 'Interrupted after a Replace: the segment now holds only part of the audience. The next full run ' +
+            'replaces it again with the whole audience.'
+          : 'Interrupted before any upload replaced a segment: the segments are as they were, plus what was added.'
+      }
+    }
+    if (this.stoppedAtBatch !== undefined) {
+      return {
+        result: 'failed',
+        explanation: `Stopped at batch ${this.stoppedAtBatch}: the input after it was not read.`
+      }
+    }
+    const audienceEvents = this.events - notSubscribed
+    if (this.events === 0 && this.unreadable.count === 0) {
+      return { result: 'no-audience-events', explanation: 'The input held no events: nothing was sent.' }
+    }
+    if (audienceEvents === 0) {
+      const parts = [
+        `${this.events} event${this.events === 1 ? '' : 's'} that ${this.events === 1 ? 'is' : 'are'} not Engage audience events (Audience Entered/Exited)`,
+        `${this.unreadable.count} unreadable line${this.unreadable.count === 1 ? '' : 's'}`
+      ]
+      return {
+        result: 'no-audience-events',
+        explanation: `The input held no audience event (${parts.join(', ')}): nothing was sent.`
+      }
+    }
+    if (this.uploaded === 0) {
+      const members = audienceEvents - exited
+      if (members === 0) {
+        return {
+          result: 'nothing-uploaded',
+          explanation: `Nothing was uploaded: all ${exited} audience events are people who left; the segment is unchanged.`
+        }
+      }
+      return {
+        result: 'nothing-uploaded',
+        explanation:
+          `Nothing was uploaded: ${members} people were in the audience but none reached The Trade Desk. ` +
+          `Most common reason: ${this.topReason()}`
+      }
+    }
+    // Invalid identifiers alone are reported, not fatal: the rest of the audience was synced.
+    if (belowMinimum + failed + this.unreadable.count > 0) return { result: 'failed' }
+    return { result: 'ok' }
+  }
+
+  private topReason(): string {
+    const [invalid] = sorted(this.invalidReasons)
+    const [failure] = sorted(this.failures)
+    if (invalid && (!failure || invalid.count >= failure.count)) {
+      return `${invalid.reason} (${invalid.count} events; is --pii-type right for this data?)`
+    }
+    return failure ? `${failure.message} (${failure.count} events)` : 'unknown'
+  }
+
+  private countLeftOut(outcome: Exclude<Outcome, { kind: 'uploaded' }>, line: number): void {
     switch (outcome.kind) {
       case 'invalid':
         this.leftOut.invalid++
+        noteReason(this.invalidReasons, outcome.reason, line, () => ({
+          reason: outcome.reason,
+          count: 0,
+          lineNumbers: []
+        }))
         return
       case 'exited':
         this.leftOut.exited++
@@ -156,29 +262,38 @@ export class SyncTally {
       case 'not-subscribed':
         this.leftOut.notSubscribed++
         return
-      case 'below-minimum':
-        this.leftOut.belowMinimum++
-        this.noteFailure(this.clean(outcome.message), 1)
-        return
-      case 'failed':
+      case 'failed': {
+        if (outcome.code === 'BELOW_MINIMUM') this.leftOut.belowMinimum++
+        else this.leftOut.failed++
+        const message = eventFailureMessage(outcome.code, outcome.status, this.target)
+        return this.noteFailure(outcome.code, message, this.clean(outcome.reason), 1, line)
+      }
+      case 'unmapped':
         this.leftOut.failed++
-        this.noteFailure(this.clean(outcome.message), 1)
+        return this.noteFailure(
+          outcome.code ?? 'MAPPING',
+          eventFailureMessage(outcome.code ?? 'MAPPING', 400, this.target),
+          this.clean(outcome.reason),
+          1,
+          line
+        )
     }
   }
 
-  private noteSegment(crmDataId: string, created: boolean, name: () => string): void {
+  private noteSegment(crmDataId: string, name: string, created: boolean): void {
     const known = this.segments.get(crmDataId)
     if (known) {
       known.created ||= created
       return
     }
-    if (this.segments.size < MAX_SEGMENTS) this.segments.set(crmDataId, { name: name(), crmDataId, created })
+    if (this.segments.size < MAX_SEGMENTS) this.segments.set(crmDataId, { name, crmDataId, created })
     else if (this.moreSegments.size < 10_000) this.moreSegments.add(crmDataId)
   }
 
-  private noteFailure(message: string, count: number): void {
-    const key = this.failures.has(message) || this.failures.size < MAX_FAILURE_MESSAGES ? message : OTHER_MESSAGES
-    this.failures.set(key, (this.failures.get(key) ?? 0) + count)
+  private noteFailure(code: string, message: string, reason: string, count: number, line: number): void {
+    const key = `${code}\u0000${reason}`
+    const entry = noteReason(this.failures, key, line, () => ({ code, message, reason, count: 0, lineNumbers: [] }))
+    entry.count += count - 1
   }
 
   /** Messages come from the destination and TTD, which never echo PII; the token is scrubbed regardless. */
@@ -187,4 +302,30 @@ export class SyncTally {
     for (const secret of this.secrets) text = text.split(secret).join('[redacted]')
     return text.length > MAX_MESSAGE_LENGTH ? text.slice(0, MAX_MESSAGE_LENGTH) + '…' : text
   }
+}
+
+/** Counts one occurrence under `key`, keeping at most MAX_REASONS distinct keys (the rest pooled) and a few lines. */
+function noteReason<T extends ReasonCount>(map: Map<string, T>, key: string, line: number, create: () => T): T {
+  let entry = map.get(key)
+  if (!entry) {
+    if (map.size >= MAX_REASONS) {
+      entry = map.get(OTHER_REASONS)
+      if (!entry) {
+        entry = { ...create(), reason: OTHER_REASONS }
+        map.set(OTHER_REASONS, entry)
+      }
+    } else {
+      entry = create()
+      map.set(key, entry)
+    }
+  }
+  entry.count++
+  if (entry.lineNumbers.length < SAMPLE_LINES && line > 0) entry.lineNumbers.push(line)
+  return entry
+}
+
+function sorted<T extends ReasonCount>(map: Map<string, T>): T[] {
+  return [...map.values()]
+    .map((entry) => ({ ...entry, lineNumbers: [...entry.lineNumbers] }))
+    .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason))
 }

@@ -24,16 +24,24 @@ export interface UploadReceipt {
   distinctIdentifiers: number
   /** Identifiers already uploaded in this window, added to reach TTD's minimum (never named anywhere). */
   topUpIdentifiers: number
+  /** The segment's name as the mapping gives it, and whether this upload's lookup created the segment. */
+  segmentName: string
+  created: boolean
 }
 
-/** TTD's rules that no request can change, checked before the first request is made. */
-export function assertUploadable(target: SegmentTarget, piiType: PiiType): void {
-  if (!isEmailType(piiType) && target.region === 'EU') {
-    throw new TtdRejectedError(
+/** Thrown, before any request, for phone numbers aimed at an EU segment, which TTD refuses. */
+export class PhoneInEuError extends TtdRejectedError {
+  constructor() {
+    super(
       'The Trade Desk does not accept phone numbers for EU segments. Choose an email PII Type, or the US or APAC Region.',
       400
     )
   }
+}
+
+/** TTD's rules that no request can change, checked before the first request is made. */
+export function assertUploadable(target: SegmentTarget, piiType: PiiType): void {
+  if (!isEmailType(piiType) && target.region === 'EU') throw new PhoneInEuError()
 }
 
 /** What a batch's uploads share: the runtime's stores and, when usable, the cross-machine coordination. */
@@ -96,7 +104,10 @@ export async function uploadIdentifiers(
     const scope = { advertiserId: client.advertiserId, crmDataId: segment.crmDataId, piiType, window: open }
     await keepReservoir(window.store, scope, lines, now())
   }
-  return receipt(segment.crmDataId, entry.mergeMode, drop.ReferenceId, lines.length, 0)
+  return receipt(segment.crmDataId, entry.mergeMode, drop.ReferenceId, lines.length, 0, {
+    segmentName: target.name,
+    created: segment.source === 'created'
+  })
 }
 
 /**
@@ -142,7 +153,10 @@ async function uploadShort(
     throw error
   }
   await putFile(client, context, drop.Url, toUploadBody(lines.concat(extra)), entry)
-  return receipt(crmDataId, 'Add', drop.ReferenceId, lines.length, extra.length)
+  return receipt(crmDataId, 'Add', drop.ReferenceId, lines.length, extra.length, {
+    segmentName: target.name,
+    created: false
+  })
 }
 
 /** The segment's id if some batch already resolved it: a short batch never lists or creates. */
@@ -195,13 +209,15 @@ function receipt(
   mergeMode: MergeMode,
   referenceId: string,
   count: number,
-  topUp: number
+  topUp: number,
+  segment: { segmentName: string; created: boolean }
 ): UploadReceipt {
   return {
     crmDataId,
     mergeMode,
     referenceId: typeof referenceId === 'string' ? referenceId : '',
     distinctIdentifiers: count,
-    topUpIdentifiers: topUp
+    topUpIdentifiers: topUp,
+    ...segment
   }
 }

@@ -22,14 +22,14 @@ describe('parseRunnerArgs', () => {
   it('syncs the bundled example to the sandbox by default, in batches that show Replace then Add', () => {
     expect(run([])).toEqual({
       input: EXAMPLE_INPUT.absolute,
-      format: 'jsonl',
       usingExample: true,
       segmentName: undefined,
       region: 'US',
       piiType: undefined,
       batchSize: EXAMPLE_BATCH_SIZE,
       api: { kind: 'sandbox' },
-      json: false
+      json: false,
+      keepSandbox: false
     })
   })
 
@@ -50,11 +50,13 @@ describe('parseRunnerArgs', () => {
       'eu',
       '--pii-type',
       'email',
-      '--json'
+      '--json',
+      '--format',
+      'JSON'
     ])
     expect(options).toMatchObject({
       input: 'people.jsonl',
-      format: 'jsonl',
+      format: 'json',
       usingExample: false,
       segmentName: 'VIP buyers',
       region: 'EU',
@@ -65,14 +67,33 @@ describe('parseRunnerArgs', () => {
     expect(run(['--input', 'x.jsonl', '--batch-size', '1500']).batchSize).toBe(1500)
   })
 
-  it('reads .csv files as CSV and needs a segment name for them', () => {
-    expect(usageError(['--input', 'list.CSV'])).toMatch(/--segment-name/)
-    expect(run(['--input', 'list.CSV', '--segment-name', 'Newsletter']).format).toBe('csv')
+  it('leaves the format to the content unless --format names it', () => {
+    expect(run(['--input', 'list.CSV']).format).toBeUndefined()
+    expect(run(['--input', 'list.txt', '--format', 'csv']).format).toBe('csv')
+  })
+
+  it('refuses phone numbers for EU before any input is read', () => {
+    expect(usageError(['--input', '/no/such/file', '--region', 'EU', '--pii-type', 'Phone'])).toMatch(
+      /no phone numbers for EU segments: use an email --pii-type, or --region US or APAC/
+    )
+    expect(run(['--region', 'EU', '--pii-type', 'EmailHashedUnifiedId2']).region).toBe('EU')
+  })
+
+  it('keeps the sandbox only when it is the embedded one', () => {
+    expect(run(['--keep-sandbox']).keepSandbox).toBe(true)
+    const env = { TTD_AUTH_TOKEN: 't', TTD_ADVERTISER_ID: 'a' }
+    expect(usageError(['--keep-sandbox', '--api-url', 'https://api.example/v3'], env)).toMatch(/--keep-sandbox/)
+  })
+
+  it('documents every exit code and the line limit', () => {
+    for (const code of ['0 ', '1 ', '2 ', '3 ', '4 ', '130 ']) expect(USAGE).toContain(`\n  ${code}`)
+    expect(USAGE).toContain('longer than\n                          1 MB')
   })
 
   it.each([
     [['--region', 'MARS'], /--region must be one of US, EU, APAC/],
     [['--pii-type', 'Fax'], /--pii-type must be one of/],
+    [['--format', 'xml'], /--format must be one of jsonl, csv, json/],
     [['--batch-size', '1499'], /--batch-size must be a whole number from 1500/],
     [['--batch-size', '12.5'], /--batch-size/],
     [['--batch-size', '1000001'], /to 1000000/],

@@ -1,5 +1,8 @@
-import { identifierColumns, parseCsvLine } from '../csv'
-import { InputError, readBatches, readCsvColumns, type InputBatch } from '../input'
+import { gzipSync } from 'node:zlib'
+import { MIN_DISTINCT_IDENTIFIERS } from '../../destinations/the-trade-desk-crm/constants'
+import { describeColumns, headerNames, identifierColumns, quoteOpenAfter } from '../csv-input'
+import { InputError, inspectInput, readBatches, type InputBatch, type InputSource } from '../input'
+import { MAX_LINE_BYTES, splitLines, type Line } from '../input-file'
 import { engageEvent, tempDir, toJsonl } from './helpers/audience'
 
 async function collect(iterable: AsyncIterable<InputBatch>): Promise<InputBatch[]> {
@@ -8,65 +11,232 @@ async function collect(iterable: AsyncIterable<InputBatch>): Promise<InputBatch[
   return batches
 }
 
+/** Every event and unreadable line of a file, in one list, with the batch sizes. */
+async function readAll(source: InputSource, batchSize = 100_000) {
+  const batches = await collect(readBatches(source, batchSize))
+  return {
+    sizes: batches.map((batch) => batch.events.length),
+    events: batches.flatMap((batch) => batch.events),
+    lineNumbers: batches.flatMap((batch) => batch.lineNumbers),
+    unreadable: batches.flatMap((batch) => batch.unreadable.sampleLineNumbers),
+    unreadableCount: batches.reduce((sum, batch) => sum + batch.unreadable.count, 0),
+    batches
+  }
+}
+
 const files = tempDir()
 afterAll(() => files.cleanup())
 
-describe('parseCsvLine', () => {
+const emailsOf = (events: { context?: { traits?: Record<string, unknown> } }[]) =>
+  events.map((event) => event.context?.traits?.email)
+
+describe('CSV headers', () => {
   it.each([
-    ['a,b,c', ['a', 'b', 'c']],
-    ['a,,c,', ['a', '', 'c', '']],
-    ['"x@example.com","+1 (415) 555-0100"', ['x@example.com', '+1 (415) 555-0100']],
-    ['"say ""hi""",2', ['say "hi"', '2']],
-    ['"a,b",c', ['a,b', 'c']],
-    ['', ['']]
-  ])('reads %j', (line, fields) => {
-    expect(parseCsvLine(line)).toEqual(fields)
+    ['\uFEFFid, Email ,PHONE', { email: 1, phone: 2 }],
+    ['Email Address,Phone Number', { email: 0, phone: 1 }],
+    ['user_id,email_address,phone_number', { email: 1, phone: 2 }],
+    ['"Mobile Phone",E-Mail', { email: 1, phone: 0 }],
+    ['id,name', {}]
+  ])('finds the identifier columns of %j', (line, columns) => {
+    expect(identifierColumns(headerNames(line.replace(/^\uFEFF/, '')))).toEqual(columns)
   })
 
-  it.each(['"unterminated,x', '"closed"junk,x'])('refuses %j', (line) => {
-    expect(parseCsvLine(line)).toBeUndefined()
+  it('lists found columns without ever printing an email or phone number', () => {
+    expect(describeColumns(['id', 'name'])).toBe('"id", "name"')
+    const described = describeColumns(['jane@example.com', '+1 415 555 0100'])
+    expect(described).not.toContain('jane')
+    expect(described).not.toContain('555')
+    expect(described).toContain('is the header line missing?')
   })
 
-  it('finds identifier columns by name, ignoring case, spaces and a byte order mark', () => {
-    expect(identifierColumns('\uFEFFid, Email ,PHONE')).toEqual({ email: 1, phone: 2 })
-    expect(identifierColumns('id,name')).toEqual({})
+  it('knows when a quoted field runs on to the next line', () => {
+    expect(quoteOpenAfter('a,"b', false)).toBe(true)
+    expect(quoteOpenAfter('a,"b""c",d', false)).toBe(false)
+    expect(quoteOpenAfter('a,b"c', false)).toBe(false)
+    expect(quoteOpenAfter('end of it",x', true)).toBe(false)
   })
 })
 
-describe('readBatches (JSONL)', () => {
-  it('yields batches of the requested size and the rest last, skipping blank lines', async () => {
-    const events = Array.from({ length: 7 }, (_, i) => engageEvent(`person${i}@example.com`))
-    const path = files.write('seven.jsonl', toJsonl(events).replace('\n', '\n\n  \n'))
-    const batches = await collect(readBatches({ path, format: 'jsonl' }, 3))
-    expect(batches.map((batch) => batch.events.length)).toEqual([3, 3, 1])
-    expect(batches[2].events[0]).toEqual(events[6])
+describe('inspectInput', () => {
+  it('tells the format by content, whatever the extension', async () => {
+    const event = JSON.stringify(engageEvent('a@example.com'))
+    expect(await inspectInput(files.write('a.txt', `${event}\n`))).toEqual({ format: 'jsonl', gzip: false })
+    expect(await inspectInput(files.write('b.data', ` \n[${event}]`))).toEqual({ format: 'json', gzip: false })
+    expect(await inspectInput(files.write('c.txt', 'Email Address\na@example.com\n'))).toEqual({
+      format: 'csv',
+      gzip: false,
+      csvColumns: { email: 0 }
+    })
+    expect(await inspectInput(files.write('d.csv.gz', gzipSync('phone\n+14155550100\n')))).toEqual({
+      format: 'csv',
+      gzip: true,
+      csvColumns: { phone: 0 }
+    })
   })
 
-  it('counts lines that are not JSON objects as unreadable, with their line numbers, toward the batch size', async () => {
-    const good = JSON.stringify(engageEvent('a@example.com'))
-    const path = files.write('mixed.jsonl', [good, '{not json', '[1,2]', 'null', good, '"text"'].join('\n'))
-    const batches = await collect(readBatches({ path, format: 'jsonl' }, 4))
-    expect(batches).toEqual([
-      { events: [JSON.parse(good)], unreadable: { count: 3, sampleLineNumbers: [2, 3, 4] } },
-      { events: [JSON.parse(good)], unreadable: { count: 1, sampleLineNumbers: [6] } }
+  it('lets an empty file through, to be reported as holding no events', async () => {
+    expect(await inspectInput(files.write('empty.csv', ''))).toEqual({ format: 'jsonl', gzip: false })
+    expect(await inspectInput(files.write('blank.csv', '\n \n'))).toEqual({ format: 'jsonl', gzip: false })
+  })
+
+  it('follows --format over the content', async () => {
+    expect((await inspectInput(files.write('e.csv', 'email\n'), 'jsonl')).format).toBe('jsonl')
+  })
+
+  it.each([
+    [
+      'binary',
+      Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0xff, 0xfe, 0x00]),
+      /neither JSON nor CSV text: it looks binary/
+    ],
+    ['a .json that is not JSON', Buffer.from('hello'), /is not JSON/],
+    ['a CSV without an identifier column', Buffer.from('id,name\n1,Jane\n'), /Columns found: "id", "name"/]
+  ])('refuses %s with one clear error', async (name, content, message) => {
+    const path = files.write(name === 'a .json that is not JSON' ? 'x.json' : `${name}.bin`, content)
+    await expect(inspectInput(path)).rejects.toThrow(InputError)
+    await expect(inspectInput(path)).rejects.toThrow(message)
+  })
+
+  it('refuses a directory and a missing file', async () => {
+    await expect(inspectInput(files.dir)).rejects.toThrow(/is a directory/)
+    await expect(inspectInput(files.dir + '/nope.jsonl')).rejects.toThrow(/Cannot read the input file .*ENOENT/)
+  })
+})
+
+describe('splitLines', () => {
+  async function* chunks(parts: string[]) {
+    for (const part of parts) yield Buffer.from(part)
+  }
+  async function lines(parts: string[], max: number): Promise<Line[]> {
+    const out: Line[] = []
+    for await (const list of splitLines(chunks(parts), max)) out.push(...list)
+    return out
+  }
+
+  it('joins lines across chunks, drops CR and a byte order mark, and never holds a line over the limit', async () => {
+    expect(await lines(['\uFEFFab', 'c\r\nde', 'f\nxxxxxxxxxx', 'xx\nlast'], 8)).toEqual([
+      { number: 1, text: 'abc' },
+      { number: 2, text: 'def' },
+      { number: 3, text: undefined },
+      { number: 4, text: 'last' }
     ])
   })
 
-  it('reports a missing file as an input error', async () => {
-    await expect(collect(readBatches({ path: files.dir + '/nope.jsonl', format: 'jsonl' }, 10))).rejects.toThrow(
-      InputError
-    )
+  it('keeps multi-byte characters cut between chunks', async () => {
+    const bytes = Buffer.from('é@example.com\n')
+    async function* split() {
+      yield bytes.subarray(0, 1)
+      yield bytes.subarray(1)
+    }
+    const out: Line[] = []
+    for await (const list of splitLines(split(), 100)) out.push(...list)
+    expect(out).toEqual([{ number: 1, text: 'é@example.com' }])
+  })
+})
+
+describe('readBatches (JSON lines)', () => {
+  it('yields batches of the requested size, skipping blank lines, with the line of each event', async () => {
+    const events = Array.from({ length: 7 }, (_, i) => engageEvent(`person${i}@example.com`))
+    const path = files.write('seven.jsonl', toJsonl(events).replace('\n', '\n\n  \n'))
+    const read = await readAll({ path, format: 'jsonl' }, 3)
+    // 7 events in batches of 3: all under the minimum anyway, so nothing is folded (3 + 1,500 > 7).
+    expect(read.sizes).toEqual([7])
+    expect(read.events[6]).toEqual(events[6])
+    expect(read.lineNumbers).toEqual([1, 4, 5, 6, 7, 8, 9])
+  })
+
+  it('counts lines that are not JSON objects, or longer than the limit, as unreadable and goes on', async () => {
+    const good = JSON.stringify(engageEvent('a@example.com'))
+    const long = JSON.stringify(engageEvent('b@example.com', { phone: 'x'.repeat(MAX_LINE_BYTES) }))
+    const path = files.write('mixed.jsonl', [good, '{not json', '[1,2]', 'null', long, good, '"text"'].join('\n'))
+    const read = await readAll({ path, format: 'jsonl' })
+    expect(read.events).toEqual([JSON.parse(good), JSON.parse(good)])
+    expect(read.lineNumbers).toEqual([1, 6])
+    expect(read.unreadable).toEqual([2, 3, 4, 5, 7])
+  })
+
+  it('reads gzip transparently', async () => {
+    const events = Array.from({ length: 5 }, (_, i) => engageEvent(`gz${i}@example.com`))
+    const path = files.write('people.jsonl.gz', gzipSync(toJsonl(events)))
+    expect((await readAll({ path, format: 'jsonl' })).events).toEqual(events)
+  })
+
+  it('says when a gzip file is cut short', async () => {
+    const events = Array.from({ length: 2000 }, (_, i) => engageEvent(`cut${i}@example.com`))
+    const zipped = gzipSync(toJsonl(events))
+    const path = files.write('cut.jsonl.gz', zipped.subarray(0, zipped.length - 200))
+    await expect(readAll({ path, format: 'jsonl' })).rejects.toThrow(/gzip-compressed but corrupt or cut short/)
   })
 
   it('reads lazily: stopping after the first batch leaves the rest unread', async () => {
-    const events = Array.from({ length: 50 }, (_, i) => engageEvent(`lazy${i}@example.com`))
+    const events = Array.from({ length: 4000 }, (_, i) => engageEvent(`lazy${i}@example.com`))
     const path = files.write('lazy.jsonl', toJsonl(events))
-    const iterator = readBatches({ path, format: 'jsonl' }, 10)
+    const iterator = readBatches({ path, format: 'jsonl' }, 1500)
     const first = await iterator.next()
     expect(first.done).toBe(false)
-    expect((first.value as InputBatch).events).toHaveLength(10)
+    const batch = first.value as InputBatch
+    expect(batch.events).toHaveLength(1500)
+    expect(batch.position.fileBytes).toBeGreaterThan(batch.position.bytesRead)
     await iterator.return(undefined)
     expect((await iterator.next()).done).toBe(true)
+  })
+})
+
+describe('batch folding', () => {
+  const path = (count: number) =>
+    files.write(
+      `fold-${count}.jsonl`,
+      toJsonl(Array.from({ length: count }, (_, i) => engageEvent(`fold${i}@example.com`)))
+    )
+
+  it.each([
+    // events, batch size, expected batch sizes, events folded into the last batch
+    [6_000, 2_000, [2_000, 2_000, 2_000], 0],
+    [6_400, 2_000, [2_000, 2_000, 2_400], 400],
+    [7_499, 2_000, [2_000, 2_000, 3_499], 1_499],
+    [7_500, 2_000, [2_000, 2_000, 2_000, 1_500], 0],
+    [1_200, 2_000, [1_200], 0]
+  ])('splits %i events in batches of %i as %j', async (count, size, sizes, folded) => {
+    const read = await readAll({ path: path(count), format: 'jsonl' }, size)
+    expect(read.sizes).toEqual(sizes)
+    expect(read.batches.at(-1)?.folded).toBe(folded)
+    expect(Math.max(...read.sizes)).toBeLessThanOrEqual(size + MIN_DISTINCT_IDENTIFIERS)
+  })
+})
+
+describe('readBatches (JSON array)', () => {
+  it('reads the body shape serve takes, element by element, with strings holding brackets and commas', async () => {
+    const events = [engageEvent('a@example.com'), engageEvent('b]@example.com,{x'), engageEvent('c@example.com')]
+    const text = '[\n' + events.map((event) => JSON.stringify(event, null, 2)).join(',\n') + '\n]\n'
+    const read = await readAll({ path: files.write('array.json', text), format: 'json' })
+    expect(read.events).toEqual(events)
+    expect(read.lineNumbers[0]).toBe(2)
+    expect(read.unreadableCount).toBe(0)
+  })
+
+  it('counts elements that are not objects, and text after the array, as unreadable', async () => {
+    const event = JSON.stringify(engageEvent('a@example.com'))
+    const read = await readAll({
+      path: files.write('odd.json', `[${event}, 42, "x",\n ${event}] trailing`),
+      format: 'json'
+    })
+    expect(read.events).toHaveLength(2)
+    expect(read.unreadableCount).toBe(3)
+  })
+
+  it('counts an element over the line limit as unreadable and reads the next ones', async () => {
+    const event = JSON.stringify(engageEvent('a@example.com'))
+    const huge = JSON.stringify({ type: 'track', padding: 'x'.repeat(MAX_LINE_BYTES) })
+    const read = await readAll({ path: files.write('huge.json', `[${huge},\n${event}]`), format: 'json' })
+    expect(read.events).toEqual([JSON.parse(event)])
+    expect(read.unreadable).toEqual([1])
+  })
+
+  it('counts an array cut short as one unreadable element', async () => {
+    const event = JSON.stringify(engageEvent('a@example.com'))
+    const read = await readAll({ path: files.write('cut.json', `[${event},\n{"type":"tr`), format: 'json' })
+    expect(read.events).toHaveLength(1)
+    expect(read.unreadable).toEqual([2])
   })
 })
 
@@ -74,11 +244,10 @@ describe('readBatches (CSV)', () => {
   it('wraps each row into an Audience Entered event carrying the email and phone', async () => {
     const path = files.write(
       'people.csv',
-      '\uFEFFname,email,phone\r\n"Doe, Jane", Jane@Example.com ,"+1 415 555 0100"\r\nBob,,+44 20 7946 0000\r\n"broken,x,y\r\n'
+      '\uFEFFname,Email Address,phone_number\r\n"Doe, Jane", Jane@Example.com ,"+1 415 555 0100"\r\nBob,,+44 20 7946 0000\r\n'
     )
-    const [batch] = await collect(readBatches({ path, format: 'csv', audienceKey: 'VIP' }, 100))
-    expect(batch.unreadable).toEqual({ count: 1, sampleLineNumbers: [4] })
-    expect(batch.events).toEqual([
+    const read = await readAll({ path, format: 'csv', audienceKey: 'VIP' })
+    expect(read.events).toEqual([
       {
         type: 'track',
         event: 'Audience Entered',
@@ -93,9 +262,43 @@ describe('readBatches (CSV)', () => {
     ])
   })
 
-  it('reads the identifier columns from the header, and refuses a header without one', async () => {
-    expect(await readCsvColumns(files.write('phones.csv', '\n\nPhone\n+14155550100\n'))).toEqual({ phone: 0 })
-    await expect(readCsvColumns(files.write('noid.csv', 'id,name\n1,x\n'))).rejects.toThrow(/no "email" or "phone"/)
-    await expect(readCsvColumns(files.write('empty.csv', ''))).rejects.toThrow(/empty/)
+  it('reads a quoted field with a line break, and loses only the line of a quote never closed', async () => {
+    const path = files.write(
+      'quotes.csv',
+      [
+        'email,note',
+        'a@example.com,"two',
+        'lines"',
+        'c@example.com,x',
+        'b@example.com,"never closed',
+        'd@example.com,y'
+      ].join('\n') + '\n'
+    )
+    const read = await readAll({ path, format: 'csv', audienceKey: 'VIP' })
+    expect(emailsOf(read.events)).toEqual(['a@example.com', 'c@example.com', 'd@example.com'])
+    expect(read.lineNumbers).toEqual([2, 4, 6])
+    expect(read.unreadable).toEqual([5])
+  })
+
+  it('gives up on a quote still open after the line limit, losing only its first line', async () => {
+    const filler = Array.from({ length: 40 }, () => 'y'.repeat(30_000))
+    const path = files.write(
+      'open-quote.csv',
+      ['email,note', 'a@example.com,"opens', ...filler.map((text) => `${text}@example.com,x`), 'b@example.com,z'].join(
+        '\n'
+      )
+    )
+    const read = await readAll({ path, format: 'csv', audienceKey: 'VIP' })
+    expect(read.unreadable).toEqual([2])
+    expect(read.events).toHaveLength(41)
+    expect(emailsOf(read.events).at(-1)).toBe('b@example.com')
+  })
+
+  it('reads gzip-compressed CSV', async () => {
+    const path = files.write('people.csv.gz', gzipSync('email\na@example.com\nb@example.com\n'))
+    expect(emailsOf((await readAll({ path, format: 'csv', audienceKey: 'VIP' })).events)).toEqual([
+      'a@example.com',
+      'b@example.com'
+    ])
   })
 })

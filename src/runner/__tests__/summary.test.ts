@@ -1,66 +1,105 @@
-import { formatProgress, formatSummaryJson, formatSummaryText } from '../summary'
+import { formatLiveProgress, formatProgress, formatSummaryJson, formatSummaryText } from '../summary'
 import type { SyncSummary } from '../sync'
 
 function summary(overrides: Partial<SyncSummary> = {}): SyncSummary {
   return {
+    result: 'ok',
     ok: true,
-    segments: [{ name: 'VIP', crmDataId: 'crm-9', created: true }],
+    segments: [{ name: 'VIP', crmDataId: 'crm-9', created: true, size: 4100 }],
     moreSegments: 0,
     batches: [
       { batch: 1, events: 2500, mergeModes: ['Replace'], uploaded: 2100 },
       { batch: 2, events: 2500, mergeModes: ['Add'], uploaded: 2050 }
     ],
+    records: 5000,
     events: 5000,
     uploaded: 4150,
-    leftOut: { invalid: 50, duplicate: 300, exited: 500, notSubscribed: 0, belowMinimum: 0, failed: 0, unreadable: 0 },
+    duplicates: 300,
+    leftOut: { invalid: 50, exited: 500, notSubscribed: 0, belowMinimum: 0, failed: 0 },
+    invalidReasons: [
+      { reason: 'Phone number must start with +.', count: 45, lineNumbers: [3, 8, 13, 21, 34] },
+      { reason: 'Phone number is missing.', count: 5, lineNumbers: [2] }
+    ],
     failures: [],
-    unreadableLineNumbers: [],
+    unreadable: { count: 0, lineNumbers: [] },
+    replaced: true,
     elapsedMs: 1234,
     ...overrides
   }
 }
 
 describe('formatSummaryText', () => {
-  it('names the segment, the batches with their merge modes, the counts by reason and the time', () => {
+  it('names the segment and its size, the batches, the counts by reason and the time', () => {
     const text = formatSummaryText(summary())
-    expect(text).toContain('Segment:     "VIP", CrmDataId crm-9 (created)')
+    expect(text).toContain('Segment:     "VIP", CrmDataId crm-9 (created), now 4100 people')
     expect(text).toContain('Batches:     2 (Replace, Add)')
     expect(text).toContain('Uploaded:    4150 identifiers')
-    expect(text).toContain('Left out:    850')
+    expect(text).toContain('Duplicates:  300 (same identifier as another event of the batch: sent once)')
+    expect(text).toContain('Left out:    550')
     expect(text).toMatch(/invalid identifier\s+50 {2}\(reported, not fatal\)/)
-    expect(text).toMatch(/duplicate in its batch\s+300/)
     expect(text).toMatch(/left the audience\s+500/)
     expect(text).toMatch(/other failures\s+0\n/)
     expect(text).toContain('Elapsed:     1.2 s')
     expect(text).toMatch(/Result: {6}OK\n$/)
   })
 
-  it('reports failures, unreadable lines and where a failed sync stopped', () => {
+  it('lists the reasons for invalid identifiers with counts and the first line numbers, never values', () => {
+    const text = formatSummaryText(summary())
+    expect(text).toContain('Invalid identifiers, by reason:')
+    expect(text).toContain('45 x Phone number must start with +. (lines 3, 8, 13, 21, 34, …)')
+    expect(text).toContain('5 x Phone number is missing. (lines 2, …)')
+  })
+
+  it('says when the size of a real TTD segment is not known', () => {
+    const text = formatSummaryText(summary({ segments: [{ name: 'VIP', crmDataId: 'c', created: false, size: null }] }))
+    expect(text).toContain('(reused), size not known (The Trade Desk does not report it)')
+  })
+
+  it('reports failures in the runner words, unreadable lines and where a failed sync stopped', () => {
     const text = formatSummaryText(
       summary({
+        result: 'failed',
         ok: false,
+        explanation: 'Stopped at batch 1: the input after it was not read.',
         segments: [],
-        batches: [{ batch: 1, events: 1500, mergeModes: [], uploaded: 0, error: 'Token rejected.' }],
-        leftOut: {
-          invalid: 0,
-          duplicate: 0,
-          exited: 0,
-          notSubscribed: 0,
-          belowMinimum: 0,
-          failed: 1500,
-          unreadable: 2
-        },
-        failures: [{ message: 'Token rejected.', count: 1500 }],
-        unreadableLineNumbers: [3, 9],
+        batches: [{ batch: 1, events: 1500, mergeModes: [], uploaded: 0, error: 'Set TTD_AUTH_TOKEN.' }],
+        uploaded: 0,
+        duplicates: 0,
+        leftOut: { invalid: 0, exited: 0, notSubscribed: 0, belowMinimum: 0, failed: 1500 },
+        invalidReasons: [],
+        failures: [
+          {
+            code: 'AUTHENTICATION',
+            message: 'Set TTD_AUTH_TOKEN.',
+            reason: 'Check the Auth Token setting.',
+            count: 1500,
+            lineNumbers: [1]
+          }
+        ],
+        unreadable: { count: 2, lineNumbers: [3, 9] },
         stoppedAtBatch: 1
       })
     )
     expect(text).toContain('Segment:     none written')
     expect(text).toContain('Batches:     1 (failed)')
-    expect(text).toContain('1500 x Token rejected.')
-    expect(text).toContain('Unreadable lines include: 3, 9')
-    expect(text).toContain('Stopped at batch 1')
-    expect(text).toMatch(/Result: {6}FAILED\n$/)
+    expect(text).toContain('1500 x Set TTD_AUTH_TOKEN. (from line 1)')
+    expect(text).not.toContain('Auth Token setting')
+    expect(text).toContain('Unreadable:  2 lines (not an event, or longer than 1 MB), including line 3, 9')
+    expect(text).toMatch(/Result: {6}FAILED\n {2}Stopped at batch 1/)
+  })
+
+  it('says plainly when nothing was uploaded', () => {
+    const text = formatSummaryText(
+      summary({ result: 'nothing-uploaded', ok: false, explanation: 'Nothing was uploaded: 12 people...' })
+    )
+    expect(text).toMatch(/Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 12 people/)
+  })
+
+  it('says which batch took events beyond --batch-size', () => {
+    const batches = [{ batch: 1, events: 3000, mergeModes: ['Replace' as const], uploaded: 3000, folded: 500 }]
+    expect(formatSummaryText(summary({ batches }))).toContain(
+      'Batch 1 took 500 events beyond --batch-size, rather than leaving them to a batch under the 1,500 minimum.'
+    )
   })
 
   it('counts merge modes instead of listing them for long syncs', () => {
@@ -82,12 +121,35 @@ describe('formatSummaryJson', () => {
 })
 
 describe('formatProgress', () => {
-  it('shows the batch, its events, merge mode and upload count', () => {
+  it('shows the batch, its events, merge mode, upload count and where reading stands', () => {
     expect(
       formatProgress({ batch: 2, events: 2500, mergeModes: ['Add'], uploaded: 2100, leftOut: 400, attempts: 1 })
     ).toBe('batch 2: 2500 events, Add, 2100 uploaded, 400 left out')
     expect(
+      formatProgress({
+        batch: 1,
+        events: 3000,
+        folded: 500,
+        mergeModes: ['Replace'],
+        uploaded: 3000,
+        leftOut: 0,
+        attempts: 1,
+        position: { eventsRead: 3000, bytesRead: 750, fileBytes: 1000 }
+      })
+    ).toBe(
+      'batch 1: 3000 events (500 beyond --batch-size, folded in), Replace, 3000 uploaded, 0 left out; ' +
+        '3000 events read, 75% of the file'
+    )
+    expect(
       formatProgress({ batch: 1, events: 10, mergeModes: [], uploaded: 0, leftOut: 10, attempts: 3, error: 'Down.' })
     ).toBe('batch 1: 10 events, FAILED, 3 attempts: Down.')
+  })
+
+  it('shows the rate and the time left on a terminal', () => {
+    const position = { eventsRead: 20_000, bytesRead: 250, fileBytes: 1000 }
+    expect(formatLiveProgress(position, 10_000, 3)).toBe(
+      'batch 3: 20000 events read, 25% of the file, 2000 events/s, about 30 s left'
+    )
+    expect(formatLiveProgress({ ...position, bytesRead: 1000 }, 10_000, 3)).not.toContain('left')
   })
 })

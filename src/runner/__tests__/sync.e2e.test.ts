@@ -27,6 +27,8 @@ function sync(
     name?: string
     retryDelaysMs?: number[]
     onProgress?: (progress: BatchProgress) => void
+    target?: 'sandbox' | 'real'
+    signal?: AbortSignal
   } = {}
 ): Promise<SyncSummary> {
   // As the runner alone does: no deferral of a short first batch, since no other batch runs beside it.
@@ -53,7 +55,9 @@ function sync(
     batches: inBatches(events, options.batchSize ?? events.length),
     stateContext: options.state ?? new MemoryStateContext(),
     retryDelaysMs: options.retryDelaysMs ?? [],
-    onProgress: options.onProgress
+    onProgress: options.onProgress,
+    target: options.target,
+    signal: options.signal
   })
 }
 
@@ -73,14 +77,50 @@ describe('runSync against the sandbox', () => {
     expect(segment.segmentName).toBe(AUDIENCE_KEY)
     expect(target.members(segment.crmDataId)).toEqual(keysOf(memberEmails))
     expect(summary).toMatchObject({
+      result: 'ok',
       ok: true,
       segments: [{ name: AUDIENCE_KEY, crmDataId: segment.crmDataId, created: true }],
       batches: [{ batch: 1, events: 1695, mergeModes: ['Replace'], uploaded: 1600 }],
       events: 1695,
       uploaded: 1600,
-      leftOut: { invalid: 30, duplicate: 40, exited: 25, notSubscribed: 0, belowMinimum: 0, failed: 0, unreadable: 0 },
-      failures: []
+      duplicates: 40,
+      leftOut: { invalid: 30, exited: 25, notSubscribed: 0, belowMinimum: 0, failed: 0 },
+      failures: [],
+      replaced: true
     })
+    // Events read = uploaded + duplicates + every reason left out.
+    const leftOut = Object.values(summary.leftOut).reduce((sum, count) => sum + count, 0)
+    expect(summary.uploaded + summary.duplicates + leftOut).toBe(summary.events)
+    // The mix's invalid addresses alternate between malformed and missing: each reason with its count and lines.
+    expect(summary.invalidReasons).toEqual([
+      { reason: 'Email has no @.', count: 15, lineNumbers: [1641, 1643, 1645, 1647, 1649] },
+      { reason: 'Email is missing.', count: 15, lineNumbers: [1642, 1644, 1646, 1648, 1650] }
+    ])
+    expect(JSON.stringify(summary)).not.toContain('not-an-email')
+  })
+
+  it('counts an identifier that is not text as invalid, saying so, like any other invalid one', async () => {
+    const target = await sandboxWith()
+    const { events } = audienceMix({ members: 1500 })
+    const numeric = { ...events[0], context: { ...events[0].context, traits: { email: { first: 'x' } } } }
+    const summary = await sync(target, [...events, numeric as unknown as (typeof events)[number]])
+    expect(summary.leftOut.invalid).toBe(1)
+    expect(summary.invalidReasons).toEqual([
+      { reason: 'Email is not text (it is object).', count: 1, lineNumbers: [1501] }
+    ])
+  })
+
+  it('stops after the batch in flight when interrupted, and says the segment holds part of the audience', async () => {
+    const target = await sandboxWith()
+    const interrupt = new AbortController()
+    const summary = await sync(target, audienceMix({ members: 4500 }).events, {
+      batchSize: 1500,
+      signal: interrupt.signal,
+      onProgress: () => interrupt.abort()
+    })
+    expect(summary.batches).toHaveLength(1)
+    expect(summary).toMatchObject({ result: 'interrupted', ok: false, replaced: true, events: 1500 })
+    expect(summary.explanation).toMatch(/holds only part of the audience\. The next full run replaces it again/)
   })
 
   it('reuses the segment on a later sync and replaces its content with the new membership', async () => {
@@ -94,6 +134,7 @@ describe('runSync against the sandbox', () => {
 
     expect(target.segments()).toHaveLength(1)
     expect(summary.segments).toEqual([{ name: AUDIENCE_KEY, crmDataId: segment.crmDataId, created: false }])
+    expect(summary.replaced).toBe(true)
     expect(summary.batches[0].mergeModes).toEqual(['Replace'])
     expect(target.members(segment.crmDataId)).toEqual(keysOf(day2.memberEmails))
   })
@@ -121,11 +162,14 @@ describe('runSync against the sandbox', () => {
 
     expect(target.drops()).toHaveLength(0)
     expect(target.requests.filter((r) => r.route === 'drop' || r.route === 'upload')).toHaveLength(0)
-    expect(summary.ok).toBe(false)
+    expect(summary.result).toBe('nothing-uploaded')
     expect(summary.leftOut).toMatchObject({ failed: 1600, exited: 5 })
     expect(summary.failures).toHaveLength(1)
-    expect(summary.failures[0]).toMatchObject({ count: 1600 })
-    expect(summary.failures[0].message).toMatch(/2 CRM segments .* are named "runner_test_audience"/)
+    expect(summary.failures[0]).toMatchObject({ code: 'TTD_REJECTED', count: 1600, lineNumbers: [1, 2, 3, 4, 5] })
+    // The runner's words say what to do here; the destination's reason is kept beside them.
+    expect(summary.failures[0].message).toMatch(/remove the extras in The Trade Desk, or pass another --segment-name/)
+    expect(summary.failures[0].reason).toMatch(/2 CRM segments .* are named "runner_test_audience"/)
+    expect(summary.explanation).toMatch(/^Nothing was uploaded: 1600 people were in the audience but none reached/)
   })
 
   it('uploads nothing below 1,500 distinct people, duplicates not counting', async () => {
@@ -135,10 +179,14 @@ describe('runSync against the sandbox', () => {
     // The minimum is checked before any request: not even the segment is looked up.
     expect(target.requests).toHaveLength(0)
     expect(target.segments()).toHaveLength(0)
-    expect(summary.ok).toBe(false)
+    expect(summary.result).toBe('nothing-uploaded')
     expect(summary.leftOut.belowMinimum).toBe(1799)
     expect(summary.uploaded).toBe(0)
-    expect(summary.failures[0].message).toMatch(/^Too few distinct identifiers to upload: 1499 found/)
+    expect(summary.failures[0]).toMatchObject({ code: 'BELOW_MINIMUM', count: 1799 })
+    expect(summary.failures[0].message).toMatch(
+      /^Too few distinct people in one upload: The Trade Desk needs at least 1500/
+    )
+    expect(summary.failures[0].reason).toMatch(/^Too few distinct identifiers to upload: 1499 found/)
   })
 
   it('finds the segment on the third listing page and reuses it', async () => {
@@ -165,7 +213,15 @@ describe('runSync against the sandbox', () => {
 
     expect(recovered.ok).toBe(true)
     expect(progress).toEqual([
-      { batch: 1, events: 1500, mergeModes: ['Replace'], uploaded: 1500, leftOut: 0, attempts: 2 }
+      {
+        batch: 1,
+        events: 1500,
+        mergeModes: ['Replace'],
+        uploaded: 1500,
+        leftOut: 0,
+        attempts: 2,
+        position: { eventsRead: 1500, bytesRead: 1500, fileBytes: 1500 }
+      }
     ])
     expect(target.members(target.segments()[0].crmDataId)).toEqual(keysOf(memberEmails))
 
@@ -173,7 +229,12 @@ describe('runSync against the sandbox', () => {
     const exhausted = await sync(target, events, { retryDelaysMs: [5, 5] })
     expect(exhausted.ok).toBe(false)
     expect(exhausted.stoppedAtBatch).toBe(1)
-    expect(exhausted.batches[0].error).toMatch(/failed to "request an upload location" \(503\)/)
+    expect(exhausted.batches[0].error).toBe(
+      'The Trade Desk kept failing (status 503); the runner tried 3 times and gave up. Run it again later: the ' +
+        'first batch of a run replaces the segment.'
+    )
+    expect(exhausted.failures[0]).toMatchObject({ code: 'RETRIES_EXHAUSTED', count: 1500 })
+    expect(exhausted.failures[0].reason).toMatch(/failed to "request an upload location" \(503\)/)
     expect(target.requests.filter((r) => r.route === 'drop' && r.status === 503)).toHaveLength(1 + 3)
   })
 
@@ -181,14 +242,20 @@ describe('runSync against the sandbox', () => {
     const target = await sandboxWith()
     const summary = await sync(target, audienceMix({ members: 3000 }).events, {
       batchSize: 1500,
-      token: 'not-the-sandbox-token'
+      token: 'not-the-sandbox-token',
+      target: 'real'
     })
 
     expect(target.drops()).toHaveLength(0)
     expect(summary.ok).toBe(false)
     expect(summary.stoppedAtBatch).toBe(1)
     expect(summary.batches).toHaveLength(1)
-    expect(summary.batches[0].error).toMatch(/rejected the API token \(401\)\. Check the Auth Token setting/)
+    expect(summary.batches[0].error).toBe(
+      'The Trade Desk refused the token or its rights on the advertiser: set a current long-lived token in ' +
+        'TTD_AUTH_TOKEN and check TTD_ADVERTISER_ID.'
+    )
+    expect(summary.failures[0]).toMatchObject({ code: 'AUTHENTICATION' })
+    expect(summary.failures[0].reason).toMatch(/rejected the API token \(401\)\. Check the Auth Token setting/)
     expect(summary.leftOut.failed).toBe(1500)
     expect(JSON.stringify(summary)).not.toContain('not-the-sandbox-token')
   })

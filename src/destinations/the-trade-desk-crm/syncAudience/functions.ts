@@ -17,9 +17,11 @@ import { isEmailType, isHashedType, toUploadLine } from '../pii'
 import { BLANK_SEGMENT_NAME_REASON, isBlankSegmentName } from '../segment-name'
 import type { SegmentTarget } from '../segment-resolver'
 import { SyncState } from '../state'
-import { uploadIdentifiers, type SyncContext, type UploadReceipt } from '../sync'
+import { BelowMinimumError } from '../short-batches'
+import { PhoneInEuError, uploadIdentifiers, type SyncContext, type UploadReceipt } from '../sync'
 import { UploadAnswers } from '../upload-answers'
 import type { Payload } from './generated-types'
+import { RESULT_CODES, type ResultCode } from './result-codes'
 
 export const LEFT_OUT_NOT_MEMBER =
   'Not uploaded: the person is not in the audience. The next full sync replaces the segment, so people who ' +
@@ -34,7 +36,7 @@ interface UploadGroup {
 
 type EventPlan =
   | { kind: 'not-member' }
-  | { kind: 'invalid'; reason: string }
+  | { kind: 'invalid'; reason: string; code: ResultCode }
   | { kind: 'member'; line: string; group: UploadGroup; duplicate: boolean }
 
 /** Knobs of the factory for tests and local runs; production uses the constants. */
@@ -55,7 +57,8 @@ export interface BatchTargetSources {
   audienceRegion?: Region
 }
 
-type GroupResult = { ok: true; receipt: UploadReceipt } | { ok: false; status: number; message: string }
+type GroupResult =
+  { ok: true; receipt: UploadReceipt } | { ok: false; status: number; message: string; code: ResultCode }
 
 export function performSingle(): never {
   throw new IntegrationError(
@@ -107,9 +110,17 @@ async function uploadGroup(client: TtdCrmClient, context: SyncContext, group: Up
     const receipt = await uploadIdentifiers(client, context, group.target, group.piiType, group.lines.lines)
     return { ok: true, receipt }
   } catch (error) {
-    if (error instanceof TtdRejectedError) return { ok: false, status: error.status ?? 400, message: error.message }
+    if (error instanceof TtdRejectedError) {
+      return { ok: false, status: error.status ?? 400, message: error.message, code: failureCode(error) }
+    }
     throw error
   }
+}
+
+function failureCode(error: TtdRejectedError): ResultCode {
+  if (error instanceof BelowMinimumError) return RESULT_CODES.belowMinimum
+  if (error instanceof PhoneInEuError) return RESULT_CODES.phoneInEu
+  return RESULT_CODES.ttdRejected
 }
 
 /** Pure: classifies every event and collects each group's distinct upload lines. */
@@ -131,13 +142,13 @@ export function planBatch(
     }
     // Only an event that would look its segment up by name needs one; an external id names it already.
     if (!payload.external_id && isBlankSegmentName(payload.name)) {
-      plans[i] = { kind: 'invalid', reason: BLANK_SEGMENT_NAME_REASON }
+      plans[i] = { kind: 'invalid', reason: BLANK_SEGMENT_NAME_REASON, code: RESULT_CODES.blankSegmentName }
       continue
     }
     const piiType = payload.pii_type as PiiType
     const normalized = toUploadLine(piiType, isEmailType(piiType) ? payload.email : payload.phone)
     if (!normalized.ok) {
-      plans[i] = { kind: 'invalid', reason: normalized.reason }
+      plans[i] = { kind: 'invalid', reason: normalized.reason, code: RESULT_CODES.invalidIdentifier }
       continue
     }
 
@@ -217,20 +228,29 @@ function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult
   const response = new MultiStatusResponse()
   // Every event of a group reports the same upload: one body object per group and duplicate flag.
   const bodies = new Map<GroupResult, [JSONLikeObject, JSONLikeObject]>()
+  const notMember: JSONLikeObject = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
+  // One shared body per code: a batch of invalid identifiers allocates no object per event.
+  const invalidBodies: Partial<Record<ResultCode, JSONLikeObject>> = {}
   for (const plan of plans) {
     if (plan.kind === 'not-member') {
-      response.pushSuccessResponse({ status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER })
+      response.pushSuccessResponse({ status: 200, sent: {}, body: notMember })
       continue
     }
     if (plan.kind === 'invalid') {
-      response.pushErrorResponse({ status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED', errormessage: plan.reason })
+      response.pushErrorResponse({
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: plan.reason,
+        body: (invalidBodies[plan.code] ??= { code: plan.code })
+      })
       continue
     }
     const result = results.get(plan.group)
     if (!result || !result.ok) {
       const status = result?.status ?? 500
       const errormessage = result?.message ?? 'The upload for this event did not run.'
-      response.pushErrorResponse({ status, errortype: getErrorCodeFromHttpStatus(status), errormessage })
+      const body = { code: result?.code ?? RESULT_CODES.notRun }
+      response.pushErrorResponse({ status, errortype: getErrorCodeFromHttpStatus(status), errormessage, body })
       continue
     }
     let pair = bodies.get(result)
@@ -245,7 +265,10 @@ function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult
 
 function uploadedBody(receipt: UploadReceipt, duplicate: boolean): JSONLikeObject {
   return {
+    code: RESULT_CODES.uploaded,
     crmDataId: receipt.crmDataId,
+    segmentName: receipt.segmentName,
+    created: receipt.created,
     referenceId: receipt.referenceId,
     mergeMode: receipt.mergeMode,
     distinctIdentifiers: receipt.distinctIdentifiers,

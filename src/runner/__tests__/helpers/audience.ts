@@ -64,7 +64,14 @@ export function memberKeyOfEmail(email: string): string {
 
 export async function* inBatches(events: SegmentEvent[], size: number): AsyncGenerator<InputBatch> {
   for (let i = 0; i < events.length; i += size) {
-    yield { events: events.slice(i, i + size), unreadable: { count: 0, sampleLineNumbers: [] } }
+    const slice = events.slice(i, i + size)
+    yield {
+      events: slice,
+      lineNumbers: slice.map((_, j) => i + j + 1),
+      unreadable: { count: 0, sampleLineNumbers: [] },
+      folded: 0,
+      position: { eventsRead: i + slice.length, bytesRead: i + slice.length, fileBytes: events.length }
+    }
   }
 }
 
@@ -73,7 +80,7 @@ export function toJsonl(events: SegmentEvent[]): string {
 }
 
 /** A temporary directory removed by the returned cleanup. */
-export function tempDir(): { dir: string; write(name: string, content: string): string; cleanup(): void } {
+export function tempDir(): { dir: string; write(name: string, content: string | Buffer): string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'ttd-runner-'))
   return {
     dir,

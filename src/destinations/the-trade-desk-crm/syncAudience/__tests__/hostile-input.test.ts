@@ -12,6 +12,9 @@ import { createHash } from 'node:crypto'
 import definition from '../../index'
 import { leakedPiece, MARKER } from '../../pii/__tests__/support'
 import { LEFT_OUT_NOT_MEMBER } from '../functions'
+import { RESULT_CODES } from '../result-codes'
+
+const NOT_MEMBER_BODY = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
 
 const API = 'https://api.thetradedesk.com'
 const DROP = 'https://drop.example'
@@ -225,7 +228,7 @@ describe('syncAudience with hostile identifiers', () => {
     expect(unmatched).toEqual([])
     expect(multistatus).toHaveLength(25)
     for (const node of multistatus) {
-      expect(node).toEqual({ status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER })
+      expect(node).toEqual({ status: 200, sent: {}, body: NOT_MEMBER_BODY })
       expect(LEFT_OUT_NOT_MEMBER).toMatch(/^Not uploaded: the person is not in the audience/)
     }
   })

@@ -3,6 +3,9 @@ import { createHash } from 'node:crypto'
 import { createTestIntegration } from '@segment/actions-core'
 import definition from '../../index'
 import { LEFT_OUT_NOT_MEMBER } from '../functions'
+import { RESULT_CODES } from '../result-codes'
+
+const NOT_MEMBER_BODY = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
 import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/helpers/events'
 import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
 
@@ -26,8 +29,8 @@ describe('membership', () => {
     expect(lines).toHaveLength(1500)
     expect(lines).not.toContain(sha256b64('gone1@example.com'))
     expect(results.slice(1500)).toEqual([
-      { status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER },
-      { status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER }
+      { status: 200, sent: {}, body: NOT_MEMBER_BODY },
+      { status: 200, sent: {}, body: NOT_MEMBER_BODY }
     ])
   })
 
@@ -48,7 +51,7 @@ describe('membership', () => {
 
     expect(uploadedLines(capture)).toHaveLength(1500)
     expect(uploadedLines(capture)).not.toContain(sha256b64('left@example.com'))
-    expect(results[1500]).toEqual({ status: 200, sent: {}, body: LEFT_OUT_NOT_MEMBER })
+    expect(results[1500]).toEqual({ status: 200, sent: {}, body: NOT_MEMBER_BODY })
     expect(results[0].status).toBe(200)
   })
 
@@ -61,7 +64,7 @@ describe('membership', () => {
     }
     const results = await runBatch([...enteredBatch(1500), flaggedOut])
     expect(uploadedLines(capture)).toHaveLength(1500)
-    expect(results[1500].body).toBe(LEFT_OUT_NOT_MEMBER)
+    expect(results[1500].body).toEqual(NOT_MEMBER_BODY)
   })
 })
 
@@ -78,19 +81,25 @@ describe('identifiers', () => {
         status: 400,
         errortype: 'PAYLOAD_VALIDATION_FAILED',
         errormessage: 'Email has no @.',
-        errorreporter: 'INTEGRATIONS'
+        // actions-core marks an error entry that carries a body as reported by the destination.
+        errorreporter: 'DESTINATION',
+        body: { code: RESULT_CODES.invalidIdentifier }
       },
       {
         status: 400,
         errortype: 'PAYLOAD_VALIDATION_FAILED',
         errormessage: 'Email is missing.',
-        errorreporter: 'INTEGRATIONS'
+        // actions-core marks an error entry that carries a body as reported by the destination.
+        errorreporter: 'DESTINATION',
+        body: { code: RESULT_CODES.invalidIdentifier }
       },
       {
         status: 400,
         errortype: 'PAYLOAD_VALIDATION_FAILED',
         errormessage: 'Email contains more than one @.',
-        errorreporter: 'INTEGRATIONS'
+        // actions-core marks an error entry that carries a body as reported by the destination.
+        errorreporter: 'DESTINATION',
+        body: { code: RESULT_CODES.invalidIdentifier }
       }
     ])
     expect(JSON.stringify(results)).not.toContain('not-an-email')
@@ -144,7 +153,8 @@ describe('identifiers', () => {
       status: 400,
       errortype: 'PAYLOAD_VALIDATION_FAILED',
       errormessage: 'Email looks already hashed (SHA-256); choose the hashed PII type for hashed values.',
-      errorreporter: 'INTEGRATIONS'
+      errorreporter: 'DESTINATION',
+      body: { code: RESULT_CODES.invalidIdentifier }
     })
     expect(uploadedLines(capture)).not.toContain(hashed)
   })

@@ -1,6 +1,7 @@
 import nock from 'nock'
 import { audienceEvent, emailOf, enteredBatch } from '../../__tests__/helpers/events'
 import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
+import { RESULT_CODES } from '../result-codes'
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
@@ -25,7 +26,7 @@ describe('minimum of 1,500 distinct identifiers', () => {
     expect(nock.isDone()).toBe(true)
     expect(results).toHaveLength(1499)
     for (const result of results) {
-      expect(result.status).toBe(400)
+      expect(result).toMatchObject({ status: 400, body: { code: RESULT_CODES.belowMinimum } })
       expect(result.errormessage).toMatch(
         /^Too few distinct identifiers to upload: 1499 found, .* at least 1500 per upload/
       )
@@ -59,7 +60,10 @@ describe('minimum of 1,500 distinct identifiers', () => {
     const lines = uploadedLines(capture)
     expect(lines).toHaveLength(1500)
     expect(new Set(lines).size).toBe(1500)
-    expect(results[7]).toMatchObject({ status: 200, body: { duplicate: false, distinctIdentifiers: 1500 } })
+    expect(results[7]).toMatchObject({
+      status: 200,
+      body: { code: RESULT_CODES.uploaded, duplicate: false, distinctIdentifiers: 1500, created: false }
+    })
     expect(results[1500]).toMatchObject({ status: 200, sent: results[7].sent, body: { duplicate: true } })
   })
 

@@ -11,6 +11,7 @@ import {
   runBatch,
   uploadedLines
 } from '../../__tests__/helpers/ttd-nock'
+import { RESULT_CODES } from '../result-codes'
 
 beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
@@ -89,7 +90,10 @@ describe('finding the CRM segment', () => {
 
     const results = await runBatch(enteredBatch(1500), { mapping: mapping({ region: 'APAC' }) })
     expect(capture.createBodies).toEqual([{ AdvertiserId: ADV, SegmentName: 'High Value', Region: 'APAC' }])
-    expect(results[0]).toMatchObject({ status: 200, body: { crmDataId: 'crm-new', mergeMode: 'Replace' } })
+    expect(results[0]).toMatchObject({
+      status: 200,
+      body: { crmDataId: 'crm-new', mergeMode: 'Replace', created: true, segmentName: 'High Value' }
+    })
   })
 
   it('fails every event, listing the CrmDataIds, when several segments share the name', async () => {
@@ -98,7 +102,7 @@ describe('finding the CRM segment', () => {
     const results = await runBatch(events)
 
     for (const result of results.slice(0, 1500)) {
-      expect(result.status).toBe(409)
+      expect(result).toMatchObject({ status: 409, body: { code: RESULT_CODES.ttdRejected } })
       expect(result.errormessage).toContain('2 CRM segments of advertiser "adv123" are named "High Value"')
       expect(result.errormessage).toContain('CrmDataIds: dup-1, dup-2')
       expect(result.errormessage).toContain('rename or remove all but one')
@@ -125,7 +129,8 @@ describe('finding the CRM segment', () => {
     expect(results).toHaveLength(1500)
     expect(results[0]).toMatchObject({
       status: 400,
-      errormessage: expect.stringContaining('does not accept phone numbers for EU segments')
+      errormessage: expect.stringContaining('does not accept phone numbers for EU segments'),
+      body: { code: RESULT_CODES.phoneInEu }
     })
   })
 

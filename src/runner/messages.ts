@@ -1,0 +1,87 @@
+import { InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
+import { MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
+import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
+import { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
+
+/**
+ * The runner speaks to a person at a terminal, who sets options and environment variables, not Segment settings
+ * and mapping fields, and for whom the runner (not Segment) retries. These turn the destination's and the
+ * runtime's reasons, read by code and status, into what to do here; the original reason stays in `--json`.
+ */
+export type Target = 'sandbox' | 'real'
+
+/** Runner-level codes for failures the destination does not code itself. */
+export const RUNNER_CODES = {
+  noSegmentName: 'NO_SEGMENT_NAME',
+  mapping: 'MAPPING',
+  auth: 'AUTHENTICATION',
+  retriesExhausted: 'RETRIES_EXHAUSTED',
+  unexpected: 'UNEXPECTED'
+} as const
+
+const MAPPING_OPTIONS = 'the mapping is set by --segment-name, --region and --pii-type'
+
+/** What to do about the events of one upload group the destination refused. */
+export function eventFailureMessage(code: string, status: number, target: Target): string {
+  switch (code) {
+    case RESULT_CODES.belowMinimum:
+      return (
+        `Too few distinct people in one upload: The Trade Desk needs at least ${MIN_DISTINCT_IDENTIFIERS}, so ` +
+        'nothing of it was sent. Check that --pii-type fits the data (see the invalid identifiers), or sync a ' +
+        'larger audience.'
+      )
+    case RESULT_CODES.phoneInEu:
+      return 'The Trade Desk takes no phone numbers for EU segments: use an email --pii-type, or --region US or APAC.'
+    case RESULT_CODES.ttdRejected:
+      if (status === 404) {
+        return target === 'real'
+          ? `The Trade Desk does not know the advertiser: check ${ADVERTISER_ENV}.`
+          : 'The sandbox does not know the advertiser.'
+      }
+      if (status === 409) {
+        return (
+          'Several segments of the advertiser have this name, so the runner cannot tell which to update: remove ' +
+          'the extras in The Trade Desk, or pass another --segment-name.'
+        )
+      }
+      return `The Trade Desk refused the segment's upload (${status}); ${MAPPING_OPTIONS} (reason in --json).`
+    case RESULT_CODES.blankSegmentName:
+    case RUNNER_CODES.noSegmentName:
+      return (
+        'The events carry no Engage audience key (context.personas.computation_key) to name the segment after: ' +
+        'pass --segment-name.'
+      )
+    case RUNNER_CODES.mapping:
+      return `The event does not fit the action's fields; ${MAPPING_OPTIONS} (reason in --json).`
+    default:
+      return `The upload of these events failed (${code}, status ${status}); reason in --json.`
+  }
+}
+
+/** What to do about a batch that threw, after the runner's own retries. */
+export function batchErrorMessage(
+  error: unknown,
+  reason: string,
+  attempts: number,
+  target: Target
+): { code: string; message: string } {
+  if (error instanceof InvalidAuthenticationError) {
+    return {
+      code: RUNNER_CODES.auth,
+      message:
+        target === 'real'
+          ? `The Trade Desk refused the token or its rights on the advertiser: set a current long-lived token in ` +
+            `${TOKEN_ENV} and check ${ADVERTISER_ENV}.`
+          : 'The sandbox refused the token the runner gave it.'
+    }
+  }
+  if (error instanceof RetryableError) {
+    return {
+      code: RUNNER_CODES.retriesExhausted,
+      message:
+        `The Trade Desk kept failing (status ${error.status ?? 'unknown'}); the runner tried ${attempts} ` +
+        `time${attempts === 1 ? '' : 's'} and gave up. Run it again later: the first batch of a run replaces the segment.`
+    }
+  }
+  return { code: RUNNER_CODES.unexpected, message: reason }
+}
