@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       { route: 'upload', latencyMs: 1500 }
     ])
 
-    const chromium = await launchChromium({ width: 1100, height: 900 })
+    const chromium = await launchChromium({ viewport: { width: 1100, height: 900 } })
     try {
       const page = await chromium.context.newPage()
       await page.goto(sandbox.consoleUrl)

@@ -10,7 +10,8 @@ const ASSET_DIR = join(__dirname, 'console')
 const ASSETS: ReadonlyMap<string, { file: string; contentType: string }> = new Map([
   ['/', { file: 'index.html', contentType: 'text/html; charset=utf-8' }],
   ['/console.css', { file: 'console.css', contentType: 'text/css; charset=utf-8' }],
-  ['/console.js', { file: 'console.js', contentType: 'text/javascript; charset=utf-8' }]
+  ['/console.js', { file: 'console.js', contentType: 'text/javascript; charset=utf-8' }],
+  ['/favicon.svg', { file: 'favicon.svg', contentType: 'image/svg+xml' }]
 ])
 
 // Segment names are whatever a client sent: the page only ever sets them as text, and this policy refuses inline
@@ -30,7 +31,7 @@ export function isConsolePath(pathname: string): boolean {
   return ASSETS.has(pathname)
 }
 
-/** GET / and its two assets: the sandbox console. */
+/** GET / and its assets: the sandbox console. */
 export async function serveConsole(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
   const asset = ASSETS.get(pathname)
   if (!asset) throw new HttpError(404, `No console file ${pathname}`)

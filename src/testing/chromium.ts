@@ -25,20 +25,23 @@ export interface Chromium {
 }
 
 /** Starts headless Chromium with a fresh profile; fails, saying how to install it, when it is missing. */
-export async function launchChromium(viewport = { width: 1100, height: 900 }): Promise<Chromium> {
-  if (!existsSync(CHROMIUM_PATH)) {
+export async function launchChromium(
+  options: { viewport?: { width: number; height: number }; executablePath?: string } = {}
+): Promise<Chromium> {
+  const executablePath = options.executablePath ?? CHROMIUM_PATH
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `Chromium is not installed at ${CHROMIUM_PATH}. Install the Debian package (sudo apt-get install chromium), ` +
+      `Chromium is not installed at ${executablePath}. Install the Debian package (sudo apt-get install chromium), ` +
         'as .ci/run does, or set CHROMIUM_PATH to a Chromium binary.'
     )
   }
   const profile = mkdtempSync(join(tmpdir(), 'ttd-console-chromium-'))
   try {
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
+      executablePath,
       headless: true,
       args: ARGS,
-      viewport
+      viewport: options.viewport ?? { width: 1100, height: 900 }
     })
     return {
       context,

@@ -312,16 +312,20 @@
 
   const KIND_LABEL = { email: 'an email address', phone: 'a phone number', hash: 'a SHA-256 digest' }
 
+  function verdict(kind, text) {
+    return el('p', `verdict ${kind}`, el('span', 'mark', kind === 'present' ? '✓' : '✗'), ' ', text)
+  }
+
   function lookupAnswer(answer) {
     const readAs = el('p', 'hint', `Read as ${KIND_LABEL[answer.kind]}`)
     if (!answer.valid) {
       readAs.append(answer.kind === 'phone' ? ' (it has no @).' : '.')
-      return [el('p', 'verdict invalid', 'Not a valid identifier: ', answer.reason), readAs]
+      return [verdict('invalid', `Not a valid identifier: ${answer.reason}`), readAs]
     }
     readAs.append('; stored as ', el('code', 'member-key', answer.memberKey), '.')
     if (answer.memberOfCount === 0) {
       const checked = count(answer.segmentsChecked, 'segment', 'segments')
-      return [el('p', 'verdict absent', `Not in any segment (${checked} checked).`), readAs]
+      return [verdict('absent', `Not in any segment (${checked} checked).`), readAs]
     }
     const list = el(
       'ul',
@@ -330,8 +334,8 @@
         el('li', '', el('strong', '', s.segmentName), ` · ${s.region} · `, el('code', '', s.crmDataId))
       )
     )
-    const verdict = `In ${numbers.format(answer.memberOfCount)} of ${count(answer.segmentsChecked, 'segment', 'segments')}:`
-    return [el('p', 'verdict present', verdict), list, readAs]
+    const found = `In ${numbers.format(answer.memberOfCount)} of ${count(answer.segmentsChecked, 'segment', 'segments')}:`
+    return [verdict('present', found), list, readAs]
   }
 
   async function lookUp(event) {
@@ -349,7 +353,7 @@
       if (!response.ok) throw new Error(body.Message || `HTTP ${response.status}`)
       target.replaceChildren(...lookupAnswer(body))
     } catch (error) {
-      target.replaceChildren(el('p', 'verdict invalid', `The lookup failed: ${error.message}`))
+      target.replaceChildren(verdict('invalid', `The lookup failed: ${error.message}`))
     }
   }
 
