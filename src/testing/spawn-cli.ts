@@ -40,6 +40,16 @@ export async function occupyPort(): Promise<{ port: number; close(): Promise<voi
   return { port: address.port, close: () => new Promise((resolve) => server.close(() => resolve())) }
 }
 
+/** Runs fn while another listener holds a loopback port. */
+export async function withOccupiedPort(fn: (port: number) => Promise<void>): Promise<void> {
+  const held = await occupyPort()
+  try {
+    await fn(held.port)
+  } finally {
+    await held.close()
+  }
+}
+
 /** A port that was free a moment ago. */
 export async function freePort(): Promise<number> {
   const held = await occupyPort()

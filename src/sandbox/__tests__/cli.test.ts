@@ -1,4 +1,4 @@
-import { occupyPort, spawnCli } from '../../testing/spawn-cli'
+import { spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 import { USAGE, UsageError, parseArgs } from '../cli'
 
 const runCli = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/sandbox/cli.ts', args, env)
@@ -33,19 +33,15 @@ describe('sandbox CLI', () => {
     expect(await cli.exited).toBe(0)
   })
 
-  it('says the port from PORT is in use and how to pick another, exiting 2 without a stack trace', async () => {
-    const held = await occupyPort()
-    try {
-      const cli = runCli([], { PORT: String(held.port) })
+  it('says the port from PORT is in use and how to pick another, exiting 2 without a stack trace', () =>
+    withOccupiedPort(async (port) => {
+      const cli = runCli([], { PORT: String(port) })
       expect(await cli.exited).toBe(2)
       expect(cli.output()).toBe(
-        `Port ${held.port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-          `Pick another port: npm run sandbox -- --port ${held.port + 1} (or set PORT), or --port 0 for any free one.\n`
+        `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
+          `Pick another port: npm run sandbox -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
       )
-    } finally {
-      await held.close()
-    }
-  })
+    }))
 
   it('parses options and refuses unknown or incomplete ones', () => {
     expect([...parseArgs(['--port', '0', '--page-size=7', '--help'])]).toEqual([

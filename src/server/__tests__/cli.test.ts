@@ -1,4 +1,4 @@
-import { freePort, occupyPort, spawnCli } from '../../testing/spawn-cli'
+import { freePort, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 
 const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/server/cli.ts', args, env)
 
@@ -23,19 +23,15 @@ describe('npm run serve', () => {
     expect(await cli.exited).toBe(0)
   })
 
-  it('says the port is in use and how to pick another, exiting 2 without a stack trace', async () => {
-    const held = await occupyPort()
-    try {
-      const cli = serve(['--sandbox', '--port', String(held.port)])
+  it('says the port is in use and how to pick another, exiting 2 without a stack trace', () =>
+    withOccupiedPort(async (port) => {
+      const cli = serve(['--sandbox', '--port', String(port)])
       expect(await cli.exited).toBe(2)
       expect(cli.output()).toBe(
-        `Port ${held.port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-          `Pick another port: npm run serve -- --port ${held.port + 1} (or set PORT), or --port 0 for any free one.\n`
+        `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
+          `Pick another port: npm run serve -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
       )
-    } finally {
-      await held.close()
-    }
-  })
+    }))
 
   it('refuses a port that is not one with exit code 2', async () => {
     const cli = serve(['--port', '70000'])
