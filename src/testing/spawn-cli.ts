@@ -6,7 +6,7 @@ const REPO = join(__dirname, '..', '..')
 
 export interface RunningCli {
   child: ChildProcess
-  /** The exit code (null when killed by a signal). */
+  /** The exit code (null when killed by a signal), once the process has ended and its output is closed. */
   exited: Promise<number | null>
   /** Waits until stdout + stderr contain the text; throws with what was printed after 15 s. */
   waitFor(text: string): Promise<void>
@@ -23,7 +23,7 @@ export function spawnCli(script: string, args: string[], env: NodeJS.ProcessEnv 
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   const waitFor = async (text: string) => {
     for (let i = 0; i < 300 && !output.includes(text); i++) await new Promise((r) => setTimeout(r, 50))
     if (!output.includes(text)) throw new Error(`Waited 15 s for "${text}"; the command printed:\n${output}`)
