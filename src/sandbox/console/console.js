@@ -52,6 +52,7 @@
 
   const CHART = { width: 720, height: 190, left: 64, right: 20, top: 22, bottom: 34 }
   const MIN_CHART_STEPS = 8
+  const MIN_LABEL_GAP = 44
 
   /** A round upper bound for the y axis: 1, 2 or 5 times a power of ten. */
   function niceMax(value) {
@@ -121,7 +122,9 @@
     }
     if (startsEmpty) root.append(svgText(xOf(0), height - 12, 'created', 'axis'))
 
-    const labelEvery = Math.ceil(drops.length / 16)
+    // Axis labels at least MIN_LABEL_GAP apart: every n-th slot, and the last drop when it has room.
+    const labelEvery = Math.max(1, Math.ceil(MIN_LABEL_GAP / step))
+    let lastLabelX = startsEmpty ? xOf(0) : -Infinity
     const letters = drops.length <= 24
     drops.forEach((drop, i) => {
       const number = segment.earlierDrops + i + 1
@@ -143,7 +146,12 @@
           : svg('circle', { cx: x, cy: y, r: 5.5, class: `marker ${kind}` }, title)
       root.append(marker)
       if (letters) root.append(svgText(x, y - 11, drop.mergeMode === 'Replace' ? 'R' : 'A', `mode-letter ${kind}`))
-      if (i % labelEvery === 0 || i === drops.length - 1) root.append(svgText(x, height - 12, `#${number}`, 'axis'))
+      const slot = i + (startsEmpty ? 1 : 0)
+      const last = i === drops.length - 1
+      if (slot % labelEvery === 0 || (last && x - lastLabelX >= MIN_LABEL_GAP)) {
+        root.append(svgText(x, height - 12, `#${number}`, 'axis'))
+        lastLabelX = x
+      }
     })
     return root
   }
