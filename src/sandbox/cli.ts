@@ -1,5 +1,6 @@
 // npm run sandbox -- [--port 4010] [--page-size 100] [--drop-ttl-seconds 600]
 import { randomBytes } from 'node:crypto'
+import { isPortInUse, parsePort, portInUseMessage } from './port'
 import { startSandbox } from './server'
 import type { SandboxAccount } from './types'
 
@@ -18,6 +19,8 @@ Options:
 `
 
 export class UsageError extends Error {}
+
+const EXIT_USAGE = 2
 
 const OPTIONS_WITH_VALUES = new Set(['port', 'page-size', 'drop-ttl-seconds', 'min-distinct', 'token', 'advertiser-id'])
 
@@ -45,12 +48,30 @@ export function parseArgs(argv: string[]): Map<string, string> {
   return args
 }
 
-function integer(args: Map<string, string>, name: string, fallback?: string): number | undefined {
-  const text = args.get(name) ?? fallback
+function integer(args: Map<string, string>, name: string): number | undefined {
+  const text = args.get(name)
   if (text === undefined) return undefined
   const value = Number(text)
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) throw new UsageError(`--${name} must be a whole number`)
   return value
+}
+
+class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`Port ${port} is in use`)
+  }
+}
+
+/** --port, else PORT, else 4010. */
+function portOption(args: Map<string, string>): number {
+  const fromOption = args.get('port')
+  // an empty PORT counts as unset
+  const text = fromOption ?? (process.env.PORT || '4010')
+  const port = parsePort(text)
+  if (port === undefined) {
+    throw new UsageError(`${fromOption === undefined ? 'PORT' : '--port'} must be a port number from 0 to 65535`)
+  }
+  return port
 }
 
 async function main(): Promise<void> {
@@ -70,22 +91,28 @@ async function main(): Promise<void> {
             advertiserIds: [args.get('advertiser-id') ?? 'sandbox-advertiser']
           }
         ]
+  const port = portOption(args)
   const sandbox = await startSandbox({
-    port: integer(args, 'port', process.env.PORT ?? '4010'),
+    port,
     pageSize: integer(args, 'page-size'),
     dropUrlTtlMs: ttlSeconds === undefined ? undefined : ttlSeconds * 1000,
     minDistinct: integer(args, 'min-distinct'),
     accounts,
     log: (line) => console.log(`${new Date().toISOString()} ${line}`)
+  }).catch((error: unknown) => {
+    if (isPortInUse(error)) throw new PortInUseError(port)
+    throw error
   })
 
   // The token is printed once, here, because a person needs it to point a client at the sandbox; the request log
   // never shows it.
   console.log(`TTD CRM sandbox listening on ${sandbox.origin}
+  Console:        ${sandbox.consoleUrl}  (open it in a browser: segments, their drops, fault rules, a lookup)
   API base URL:   ${sandbox.apiBaseUrl}
   TTD-Auth token: ${sandbox.token}
   Advertiser id:  ${sandbox.advertiserId}
-  Inspect:        ${sandbox.origin}/_sandbox/segments
+  Inspect:        ${sandbox.origin}/_sandbox/overview (what the console shows, as JSON)
+                  ${sandbox.origin}/_sandbox/segments
                   ${sandbox.origin}/_sandbox/drops
                   ${sandbox.origin}/_sandbox/faults (GET, PUT a JSON array of fault rules, DELETE)
 Press Ctrl+C to stop.`)
@@ -106,7 +133,11 @@ if (require.main === module) {
   main().catch((error: unknown) => {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}`)
-      process.exit(2)
+      process.exit(EXIT_USAGE)
+    }
+    if (error instanceof PortInUseError) {
+      process.stderr.write(portInUseMessage(error.port, 'npm run sandbox --'))
+      process.exit(EXIT_USAGE)
     }
     console.error(error instanceof Error ? error.message : error)
     process.exit(1)

@@ -46,6 +46,17 @@ export class DigestSet {
     return true
   }
 
+  /** Whether the 32 bytes at source[offset] are in the set. */
+  has(source: Uint8Array, offset = 0): boolean {
+    const hash = hashDigest(source, offset)
+    const mask = this.slots.length - 1
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot]
+      if (entry === 0) return false
+      if (this.hashes[entry - 1] === hash && this.equalsAt(entry - 1, source, offset)) return true
+    }
+  }
+
   addAll(other: DigestSet): void {
     for (let i = 0; i < other.count; i++) this.add(other.digests, i * DIGEST_BYTES)
   }

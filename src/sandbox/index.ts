@@ -1,11 +1,14 @@
 // An embedded emulation of The Trade Desk's CRM Data API (list, create, drop, upload) for tests and local runs.
 export { startSandbox, DEFAULT_ADVERTISER_ID } from './server'
 export { memberKey, sha256Base64 } from './identifiers'
+export { isPortInUse, parsePort, portInUseMessage } from './port'
 export type {
   BrokenBody,
   DropStatus,
   DropView,
   FaultRule,
+  IdentifierKind,
+  LookupAnswer,
   MergeMode,
   PiiType,
   Region,
@@ -13,6 +16,8 @@ export type {
   Sandbox,
   SandboxAccount,
   SandboxOptions,
+  SandboxOverview,
   SandboxRoute,
+  SegmentTimeline,
   SegmentView
 } from './types'

@@ -3,11 +3,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { SandboxContext } from './context'
 import { handleCreate, handleDrop, handleList } from './crm-routes'
+import { isConsolePath, serveConsole } from './console-page'
 import { applyFault } from './fault-responses'
 import { FaultBook } from './faults'
 import { HttpError, drain, sendMessage } from './http'
 import { memberKey } from './identifiers'
-import { INSPECT_PREFIX, handleInspect } from './inspect'
+import { INSPECT_PREFIX, LOOKUP_PATH, handleInspect } from './inspect'
 import { SandboxStore, segmentView } from './store'
 import { handleUpload } from './upload-route'
 import {
@@ -114,6 +115,7 @@ async function route(
       return handleUpload(ctx, req, res, match.uploadId)
     case 'other':
       if (url.pathname.startsWith(INSPECT_PREFIX)) return handleInspect(ctx, req, res, url.pathname, url.searchParams)
+      if (isConsolePath(url.pathname)) return serveConsole(req, res, url.pathname)
       throw new HttpError(404, `No route for ${req.method} ${url.pathname}`)
   }
 }
@@ -162,7 +164,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const record: RequestRecord = {
       method,
       route: match.route,
-      path: url.pathname + url.search,
+      // a lookup's identifier belongs in its body; one put in the URL anyway is not kept
+      path: url.pathname === LOOKUP_PATH ? url.pathname : url.pathname + url.search,
       status: 0,
       hadAuthHeader: req.headers['ttd-auth'] !== undefined
     }
@@ -207,6 +210,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     origin,
     apiBaseUrl: `${origin}/v3`,
+    consoleUrl: `${origin}/`,
     token: settings.accounts[0].token,
     advertiserId: settings.accounts[0].advertiserIds[0],
     requests,

@@ -28,6 +28,8 @@ export interface Drop {
   distinctCount: number
   rejectedLines: number
   uploadedAtMs?: number
+  /** The segment's size right after this upload was applied (the console's timeline). */
+  memberCountAfter?: number
 }
 
 export type Access = 'ok' | 'unknown-token' | 'unknown-advertiser' | 'forbidden'
@@ -98,6 +100,10 @@ export class SandboxStore {
   findSegment(advertiserId: string, crmDataId: string): Segment | undefined {
     const segment = this.segmentsById.get(crmDataId)
     return segment && segment.advertiserId === advertiserId ? segment : undefined
+  }
+
+  allSegments(): readonly Segment[] {
+    return this.segmentList
   }
 
   segmentById(crmDataId: string): Segment | undefined {
@@ -182,7 +188,15 @@ export class SandboxStore {
     }
     drop.state = 'uploaded'
     drop.uploadedAtMs = nowMs
+    if (segment) drop.memberCountAfter = segment.members.size
     return { applied: true }
+  }
+
+  /** Every advertiser an account has rights on, then any other one a segment was seeded for, in first-seen order. */
+  advertiserIds(): string[] {
+    const ids = new Set(this.knownAdvertisers)
+    for (const segment of this.segmentList) ids.add(segment.advertiserId)
+    return [...ids]
   }
 
   segmentViews(advertiserId?: string): SegmentView[] {
@@ -214,6 +228,7 @@ export class SandboxStore {
       createdAt: new Date(drop.createdAtMs).toISOString()
     }
     if (drop.uploadedAtMs !== undefined) view.uploadedAt = new Date(drop.uploadedAtMs).toISOString()
+    if (drop.memberCountAfter !== undefined) view.memberCountAfter = drop.memberCountAfter
     return view
   }
 }

@@ -85,7 +85,49 @@ export interface DropView {
   rejectedLines: number
   createdAt: string
   uploadedAt?: string
+  /** The segment's member count right after this upload was applied; only for status 'uploaded'. */
+  memberCountAfter?: number
 }
+
+/** A segment with the latest of its drops, oldest first: what the console draws as its timeline. */
+export interface SegmentTimeline extends SegmentView {
+  drops: DropView[]
+  /** How many earlier drops were left out to keep the answer bounded. */
+  earlierDrops: number
+}
+
+export interface AdvertiserOverview {
+  advertiserId: string
+  segments: SegmentTimeline[]
+  /** Segments left out to keep the answer bounded. */
+  moreSegments: number
+}
+
+/** GET /_sandbox/overview: everything the console shows, in one consistent snapshot. */
+export interface SandboxOverview {
+  generatedAt: string
+  minDistinct: number
+  advertisers: AdvertiserOverview[]
+  faults: FaultRule[]
+}
+
+export type IdentifierKind = 'email' | 'phone' | 'hash'
+
+/**
+ * POST /_sandbox/lookup: whether an identifier is in each segment. Never holds the identifier itself, only the
+ * member key it is stored under (a SHA-256 digest) and, when it is not valid, the reason.
+ */
+export type LookupAnswer =
+  | { valid: false; kind: IdentifierKind; reason: string }
+  | {
+      valid: true
+      kind: IdentifierKind
+      memberKey: string
+      segmentsChecked: number
+      memberOfCount: number
+      /** The segments holding it (at most the first 100 of memberOfCount). */
+      memberOf: Pick<SegmentView, 'advertiserId' | 'crmDataId' | 'segmentName' | 'region'>[]
+    }
 
 export interface RequestRecord {
   method: string
@@ -101,6 +143,8 @@ export interface Sandbox {
   readonly origin: string
   /** origin + '/v3': what the destination uses instead of https://api.thetradedesk.com/v3 */
   readonly apiBaseUrl: string
+  /** origin + '/': the console page (segments, their drop timelines, fault rules, a membership lookup) */
+  readonly consoleUrl: string
   /** A token with rights on advertiserId (first account). */
   readonly token: string
   readonly advertiserId: string

@@ -1,13 +1,13 @@
-// npm run serve [-- --sandbox]: Segment's local actions server for this destination, on PORT (default 3000).
+// npm run serve [-- --sandbox] [--port n]: Segment's local actions server for this destination (default port 3000).
 import { parseArgs } from 'node:util'
 import type { AddressInfo } from 'node:net'
 import theTradeDeskCrm, { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
-import { startSandbox, type Sandbox } from '../sandbox'
+import { isPortInUse, parsePort, portInUseMessage, startSandbox, type Sandbox } from '../sandbox'
 import { createLocalServer } from './server'
 
-const USAGE = `Usage: npm run serve [-- --sandbox]
+const USAGE = `Usage: npm run serve [-- --sandbox] [--port <n>]
 
-Serves the destination the way Segment's "serve" command does, on 127.0.0.1:$PORT (default 3000):
+Serves the destination the way Segment's "serve" command does, on 127.0.0.1 (port 3000 by default):
   GET  /manifest                       the destination definition (also GET /)
   POST /authenticate                   {"settings": {...}} (also POST /authentication)
   POST /createAudience                 {"settings": {...}, "audienceSettings": {"region": "US"}, "audienceName": "..."}
@@ -17,7 +17,9 @@ Serves the destination the way Segment's "serve" command does, on 127.0.0.1:$POR
   POST /syncAudience/hooks/onMappingSave  {"settings": {...}, "hookInputs": {"segment_name": "...", "region": "US"}}
 
 Options:
-  --sandbox    run against a TTD sandbox started in this process instead of The Trade Desk's API
+  --sandbox    run against a TTD sandbox started in this process instead of The Trade Desk's API, and print
+               the address of its console (a web page showing its segments, their uploads and a lookup)
+  --port <n>   port to listen on (default: $PORT, else 3000; 0 picks a free one)
   -h, --help   print this text
 `
 
@@ -25,7 +27,11 @@ async function main(): Promise<number> {
   let values
   try {
     ;({ values } = parseArgs({
-      options: { sandbox: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }
+      options: {
+        sandbox: { type: 'boolean', default: false },
+        port: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false }
+      }
     }))
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`)
@@ -35,9 +41,10 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE)
     return 0
   }
-  const port = Number(process.env.PORT ?? 3000)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write('PORT must be a port number (0 to 65535).\n')
+  // --port wins over PORT; an empty PORT counts as unset
+  const port = parsePort(values.port ?? (process.env.PORT || '3000'))
+  if (port === undefined) {
+    process.stderr.write(`${values.port === undefined ? 'PORT' : '--port'} must be a port number (0 to 65535).\n`)
     return 2
   }
 
@@ -49,18 +56,26 @@ async function main(): Promise<number> {
     definition,
     log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    // Loopback only: requests carry a TTD token and people's identifiers.
-    server.listen(port, '127.0.0.1', () => resolve())
-  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      // Loopback only: requests carry a TTD token and people's identifiers.
+      server.listen(port, '127.0.0.1', () => resolve())
+    })
+  } catch (error) {
+    await sandbox?.close()
+    if (!isPortInUse(error)) throw error
+    process.stderr.write(portInUseMessage(port, 'npm run serve --'))
+    return 2
+  }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   process.stdout.write(`Local actions server for ${definition.name} on ${url}\n`)
   if (sandbox) {
     // A throwaway sandbox token, printed because a person needs it to call the server; never a real one.
     process.stdout.write(
       `  Talking to the embedded TTD sandbox at ${sandbox.apiBaseUrl}. Use these settings:\n` +
-        `  ${JSON.stringify({ auth_token: sandbox.token, advertiser_id: sandbox.advertiserId })}\n`
+        `  ${JSON.stringify({ auth_token: sandbox.token, advertiser_id: sandbox.advertiserId })}\n` +
+        `  Sandbox console: ${sandbox.consoleUrl} (open it in a browser to see the segments and their uploads)\n`
     )
   } else {
     process.stdout.write(`  Talking to The Trade Desk's production API: use your own auth_token and advertiser_id.\n`)

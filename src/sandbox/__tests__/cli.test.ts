@@ -1,25 +1,7 @@
-import { spawn } from 'node:child_process'
-import * as path from 'node:path'
+import { spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 import { USAGE, UsageError, parseArgs } from '../cli'
 
-const CLI = path.join(__dirname, '..', 'cli.ts')
-
-function runCli(args: string[]) {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], {
-    cwd: path.join(__dirname, '..', '..', '..'),
-    env: { ...process.env, PORT: '' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let output = ''
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const waitFor = async (text: string) => {
-    for (let i = 0; i < 300 && !output.includes(text); i++) await new Promise((r) => setTimeout(r, 50))
-    expect(output).toContain(text)
-  }
-  return { child, exited, waitFor, output: () => output }
-}
+const runCli = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/sandbox/cli.ts', args, env)
 
 describe('sandbox CLI', () => {
   it('prints what a client needs, logs requests without the token, and stops on SIGTERM', async () => {
@@ -33,6 +15,11 @@ describe('sandbox CLI', () => {
       expect(banner).toMatch(/Advertiser id:\s+sandbox-advertiser/)
       expect(banner).toContain('/_sandbox/segments')
       expect(banner).toContain('/_sandbox/drops')
+      const consoleUrl = /Console:\s+(\S+)/.exec(banner)?.[1] as string
+      expect(consoleUrl).toBe(apiBaseUrl.replace(/v3$/, ''))
+      const page = await fetch(consoleUrl)
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('<title>TTD CRM sandbox console</title>')
 
       const response = await fetch(`${apiBaseUrl}/crmdata/segment/sandbox-advertiser`, {
         headers: { 'TTD-Auth': 'cli-secret-token' }
@@ -45,6 +32,16 @@ describe('sandbox CLI', () => {
     }
     expect(await cli.exited).toBe(0)
   })
+
+  it('says the port from PORT is in use and how to pick another, exiting 2 without a stack trace', () =>
+    withOccupiedPort(async (port) => {
+      const cli = runCli([], { PORT: String(port) })
+      expect(await cli.exited).toBe(2)
+      expect(cli.output()).toBe(
+        `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
+          `Pick another port: npm run sandbox -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
+      )
+    }))
 
   it('parses options and refuses unknown or incomplete ones', () => {
     expect([...parseArgs(['--port', '0', '--page-size=7', '--help'])]).toEqual([

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+
+const REPO = join(__dirname, '..', '..')
+
+export interface RunningCli {
+  child: ChildProcess
+  /** The exit code (null when killed by a signal), once the process has ended and its output is closed. */
+  exited: Promise<number | null>
+  /** Waits until stdout + stderr contain the text; throws with what was printed after 15 s. */
+  waitFor(text: string): Promise<void>
+  output(): string
+}
+
+/** Runs one of the repository's TypeScript CLIs as `npm run …` does (ts-node, transpile only), capturing its output. */
+export function spawnCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(REPO, script), ...args], {
+    cwd: REPO,
+    env: { ...process.env, PORT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  const waitFor = async (text: string) => {
+    for (let i = 0; i < 300 && !output.includes(text); i++) await new Promise((r) => setTimeout(r, 50))
+    if (!output.includes(text)) throw new Error(`Waited 15 s for "${text}"; the command printed:\n${output}`)
+  }
+  return { child, exited, waitFor, output: () => output }
+}
+
+/** Holds a loopback port, as another program would, until close(). */
+export async function occupyPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return { port: address.port, close: () => new Promise((resolve) => server.close(() => resolve())) }
+}
+
+/** Runs fn while another listener holds a loopback port. */
+export async function withOccupiedPort(fn: (port: number) => Promise<void>): Promise<void> {
+  const held = await occupyPort()
+  try {
+    await fn(held.port)
+  } finally {
+    await held.close()
+  }
+}
+
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const held = await occupyPort()
+  await held.close()
+  return held.port
+}
