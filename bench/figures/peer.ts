@@ -3,6 +3,7 @@ import {
   Destination,
   type DestinationDefinition,
   type JSONObject,
+  Response,
   type RequestClient,
   type SegmentEvent
 } from '@segment/actions-core'
@@ -50,6 +51,18 @@ function redirected(peer: Peer, apiBaseUrl: string): DestinationDefinition<JSONO
   }
 }
 
+/**
+ * The peer's floor: its definition with a performBatch that does nothing and returns what the peer's returns, an
+ * HTTP response (the PUT's), which actions-core turns into one result per event its own way.
+ */
+function peerNoop(definition: DestinationDefinition<JSONObject>): DestinationDefinition<JSONObject> {
+  const action = definition.actions.syncAudience
+  return {
+    ...definition,
+    actions: { syncAudience: { ...action, performBatch: () => new Response('', { status: 200 }) } }
+  }
+}
+
 function onBatchSettings(mapping: JSONObject): JSONObject {
   return {
     ...SETTINGS,
@@ -69,6 +82,7 @@ export function peerFigures(count: number, peer: Peer, fake: FakeTtd): Figure[] 
   const peerAccepted = rawEmails(count).filter((email) => /^\S+@\S+\.\S+$/i.test(email)).length
 
   const ours = createTheTradeDeskCrm({ apiBaseUrl: fake.info.apiBaseUrl, allowLoopbackHttpDrops: true })
+  const oursGeneric = ours as unknown as DestinationDefinition<JSONObject>
   const oursSettings = onBatchSettings(benchMapping(ours, 'bench-peer'))
   const theirs = redirected(peer, fake.info.apiBaseUrl)
   const theirsSettings = onBatchSettings({
@@ -80,11 +94,12 @@ export function peerFigures(count: number, peer: Peer, fake: FakeTtd): Figure[] 
     id: string,
     label: string,
     definition: DestinationDefinition<JSONObject>,
+    noop: DestinationDefinition<JSONObject>,
     settings: JSONObject,
     verify: (results: Awaited<ReturnType<Destination['onBatch']>>) => Promise<void>
   ): Figure => {
     const subject = new Destination(definition)
-    const floor = new Destination(noopDefinition(definition))
+    const floor = new Destination(noop)
     const run = async (destination: Destination): Promise<[number, Awaited<ReturnType<Destination['onBatch']>>]> => {
       dropIdleConnections()
       const start = now()
@@ -116,7 +131,7 @@ export function peerFigures(count: number, peer: Peer, fake: FakeTtd): Figure[] 
   }
 
   return [
-    figure('peer-ours', 'ours', ours as unknown as DestinationDefinition<JSONObject>, oursSettings, async (results) => {
+    figure('peer-ours', 'ours', oursGeneric, noopDefinition(oursGeneric), oursSettings, async (results) => {
       const ok = countStatus(results, 200)
       check(ok === count - invalid, `ours: ${ok} events succeeded, expected ${count - invalid}`)
       const body = results.flatMap((r) => r.multistatus ?? []).find((n) => n.status === 200 && 'body' in n)
@@ -128,6 +143,7 @@ export function peerFigures(count: number, peer: Peer, fake: FakeTtd): Figure[] 
       'peer-segment',
       `Segment's ${PEER_PACKAGE}@${PEER_VERSION}, legacy flow`,
       theirs,
+      peerNoop(theirs),
       theirsSettings,
       async (results) => {
         check(peer.awsCalls() === 0, 'the peer took its AWS path although the legacy flow flag was on')
