@@ -4,7 +4,7 @@ const tseslint = require('typescript-eslint')
 const prettier = require('eslint-config-prettier')
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'dist-tools/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   prettier,
   {

@@ -1,13 +1,24 @@
-import { hash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 
 const SHA256_HEX_LENGTH = 64
 const SHA256_BASE64_LENGTH = 44
 const SHA256_BYTES = 32
 
-/** TTD's hashed form: SHA-256 over the UTF-8 bytes, base64 with padding (44 characters). */
-export function sha256Base64(normalized: string): string {
-  return hash('sha256', normalized, 'base64')
+/** The portable way, on every Node 20: a Hash object per value. */
+export function sha256Base64WithHashObject(normalized: string): string {
+  return crypto.createHash('sha256').update(normalized, 'utf8').digest('base64')
 }
+
+/**
+ * `crypto.hash` (Node 20.12 and later) hashes a string in one native call, about twice as fast as a Hash object
+ * per value; `engines` allows any Node 20, whose earlier releases lack it, so it is used only where it exists.
+ */
+const oneShotHash: typeof crypto.hash | undefined = typeof crypto.hash === 'function' ? crypto.hash : undefined
+
+/** TTD's hashed form: SHA-256 over the UTF-8 bytes, base64 with padding (44 characters). */
+export const sha256Base64: (normalized: string) => string = oneShotHash
+  ? (normalized) => oneShotHash('sha256', normalized, 'base64')
+  : sha256Base64WithHashObject
 
 function isHexCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)

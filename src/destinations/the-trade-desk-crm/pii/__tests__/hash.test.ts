@@ -1,4 +1,4 @@
-import { isSha256Base64, isSha256Hex, sha256Base64 } from '../hash'
+import { isSha256Base64, isSha256Hex, sha256Base64, sha256Base64WithHashObject } from '../hash'
 import { expectedHash } from './support'
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -17,6 +17,14 @@ describe('sha256Base64', () => {
       expect(hashed).toHaveLength(44)
       expect(hashed.endsWith('=')).toBe(true)
       expect(Buffer.from(hashed, 'base64')).toHaveLength(32)
+    }
+  )
+
+  // The fallback for Node 20 releases before 20.12, which lack crypto.hash: it must give the same lines.
+  it.each(['', 'janedoe@gmail.com', '+14155550100', 'é ü 😀'])(
+    'has a Hash-object fallback that agrees, %#',
+    (value) => {
+      expect(sha256Base64WithHashObject(value)).toBe(sha256Base64(value))
     }
   )
 })
