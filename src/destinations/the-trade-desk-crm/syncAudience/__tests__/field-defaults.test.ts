@@ -8,7 +8,7 @@ beforeAll(() => nock.disableNetConnect())
 afterEach(() => nock.cleanAll())
 afterAll(() => nock.enableNetConnect())
 
-/** The email and phone defaults as mappings saved before they became templates hold them. */
+/** The email and phone defaults as mappings saved before the phone's became a template hold them. */
 const SAVED_PATH_DEFAULTS: JSONObject = {
   email: { '@path': '$.context.traits.email' },
   phone: { '@path': '$.context.traits.phone' }
@@ -22,9 +22,9 @@ async function resultsAndLines(events: SegmentEvent[], saved: JSONObject) {
 }
 
 describe('email and phone defaults', () => {
-  it('resolve to an empty string when the trait is absent, instead of a key actions-core deletes', () => {
-    expect(fields.email.default).toEqual({ '@template': '{{context.traits.email}}' })
+  it('phone resolves to an empty string when the trait is absent, instead of a key actions-core deletes', () => {
     expect(fields.phone.default).toEqual({ '@template': '{{context.traits.phone}}' })
+    expect(fields.email.default).toEqual({ '@path': '$.context.traits.email' })
   })
 
   it('are tagged as hashed PII for the Segment app', () => {
