@@ -51,7 +51,7 @@ function fetchPeer(root: string, log: (line: string) => void): void {
   mkdirSync(root, { recursive: true })
   log(`fetching ${PEER_PACKAGE}@${PEER_VERSION} with npm pack into ${root}`)
   try {
-    execFileSync('npm', ['pack', `${PEER_PACKAGE}@${PEER_VERSION}`, '--silent', '--pack-destination', root], {
+    execFileSync('npm', ['pack', `${PEER_PACKAGE}@${PEER_VERSION}`, '--loglevel=error', '--pack-destination', root], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 180_000
