@@ -54,7 +54,7 @@ export function mappedPayloads(emails: string[], name: string): Payload[] {
  * An Engage "Audience Entered" track event for person `i`, shaped like the events Engage sends (and like the
  * runner's bundled example audience): identity, the audience flag in properties, personas context, traits.
  */
-export function engageEvent(i: number, email: string = rawEmail(i)): SegmentEvent {
+export function engageEvent(i: number, email: string = rawEmail(i), externalAudienceId?: string): SegmentEvent {
   return {
     type: 'track',
     event: 'Audience Entered',
@@ -67,7 +67,9 @@ export function engageEvent(i: number, email: string = rawEmail(i)): SegmentEven
         computation_class: 'audience',
         computation_id: 'aud_bench',
         computation_key: AUDIENCE_KEY,
-        space_id: 'spa_bench'
+        space_id: 'spa_bench',
+        // Set by Engage when the audience was created through the destination's audience methods.
+        ...(externalAudienceId === undefined ? {} : { external_audience_id: externalAudienceId })
       },
       traits: { email }
     }
@@ -75,8 +77,9 @@ export function engageEvent(i: number, email: string = rawEmail(i)): SegmentEven
 }
 
 /** `count` events as the runtime receives them: parsed from JSON, like every event Segment delivers. */
-export function engageEvents(count: number): SegmentEvent[] {
-  return JSON.parse(JSON.stringify(Array.from({ length: count }, (_, i) => engageEvent(i)))) as SegmentEvent[]
+export function engageEvents(count: number, externalAudienceId?: string): SegmentEvent[] {
+  const events = Array.from({ length: count }, (_, i) => engageEvent(i, rawEmail(i), externalAudienceId))
+  return JSON.parse(JSON.stringify(events)) as SegmentEvent[]
 }
 
 /** Writes `count` events as JSONL, streaming, so a million-line file never sits in memory. */

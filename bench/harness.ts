@@ -83,7 +83,9 @@ export interface Figure {
 export async function runRounds(
   figures: Figure[],
   rounds: number,
-  log: (line: string) => void
+  log: (line: string) => void,
+  /** Rotate which figure goes first in each round too (for figures compared with each other). */
+  rotate = false
 ): Promise<FigureResult[]> {
   for (const figure of figures) {
     log(`prepare ${figure.id}: ${figure.title}`)
@@ -92,7 +94,8 @@ export async function runRounds(
   const samples = new Map(figures.map((f) => [f.id, { subject: [] as number[], floor: [] as number[] }]))
   for (let round = -1; round < rounds; round++) {
     const parts: string[] = []
-    for (const figure of figures) {
+    const shift = rotate ? (round + 1) % figures.length : 0
+    for (const figure of [...figures.slice(shift), ...figures.slice(0, shift)]) {
       if (round < 0 && figure.warmUp === false) continue
       const pair = samples.get(figure.id)!
       const measure = async (which: 'subject' | 'floor'): Promise<number> => {

@@ -2,7 +2,7 @@
 export interface BenchOptions {
   quick: boolean
   rounds: number
-  /** Events per batch in figures 1–3. */
+  /** Events per batch in figures 1–3 and the peer figure. */
   batchSize: number
   /** Audience sizes of figure 4. */
   runnerSizes: number[]
@@ -11,13 +11,13 @@ export interface BenchOptions {
   profile: boolean
 }
 
-export const FIGURES = ['pii', 'performBatch', 'runtime', 'runner']
+export const FIGURES = ['pii', 'performBatch', 'runtime', 'peer', 'runner']
 
-const USAGE = `npm run bench -- [--quick] [--rounds N] [--only pii,performBatch,runtime,runner] [--profile]
-  --quick     smaller inputs (figures 1–3: 20,000 events; figure 4: 20,000 and 200,000 members)
+const USAGE = `npm run bench -- [--quick] [--rounds N] [--only pii,performBatch,runtime,peer,runner] [--profile]
+  --quick     smaller inputs (figures 1–3 and peer: 20,000 events; figure 4: 20,000 and 200,000 members)
   --rounds N  rounds after the warm-up, for every figure (default 5)
   --only      run some figures only
-  --profile   afterwards, CPU-profile the subjects of figures 1–3 and print where the time goes`
+  --profile   afterwards, CPU-profile the subjects of figures 1–3 and peer and print where the time goes`
 
 export function parseOptions(argv: string[]): BenchOptions {
   const quick = argv.includes('--quick')

@@ -1,14 +1,17 @@
 // `npm run bench`: figures 1–4 of the destination's performance, each a ratio against a floor measured in the
-// same process and the same rounds. See bench/README.md.
+// same process and the same rounds, and the side-by-side figure with Segment's published destination. See
+// bench/README.md.
 import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { performBatchFigure, sandboxTarget } from './figures/perform-batch'
 import { piiFigure, piiFixture } from './figures/pii'
+import { comparePeer, peerFigures, printPeerComparison, startFakeTtd, type PeerComparison } from './figures/peer'
 import { generateAudiences, runnerAvailable, runnerFigure } from './figures/runner'
 import { runtimeFigure } from './figures/runtime'
 import { runRounds, writeJson, type Figure, type FigureResult } from './harness'
 import { describeCode, describeMachine, machineLine } from './machine'
-import { parseOptions } from './options'
+import { parseOptions, type BenchOptions } from './options'
+import { loadPeer } from './peer-package'
 import { profileFigures } from './profile'
 import { printFigure } from './report'
 import { startSandboxProcess } from './sandbox-process'
@@ -46,6 +49,12 @@ async function main(): Promise<void> {
     await sandbox.close()
   }
 
+  const peer = options.only.has('peer') ? await peerFigure(options, log) : undefined
+  if (peer) {
+    results.push(...peer.results)
+    if (peer.profiles) profiles = { ...profiles, ...peer.profiles }
+  }
+
   const runner = options.only.has('runner') ? await runnerFigures(options.runnerSizes, options.runnerRounds, log) : []
   results.push(...runner)
 
@@ -55,12 +64,44 @@ async function main(): Promise<void> {
     code,
     options: { ...options, only: [...options.only] },
     figures: results,
+    peer: peer?.comparison ?? peer?.skipped,
     runnerScaling: scaling(runner),
     profiles,
     loadAverageAtEnd: loadavg()[0],
     durationSeconds: (Date.now() - started) / 1000
   })
   log(`\nresults: ${RESULTS} (${((Date.now() - started) / 1000).toFixed(0)} s)`)
+}
+
+/** The side-by-side figure with Segment's published destination, in its own rotated rounds; skipped offline. */
+async function peerFigure(
+  options: BenchOptions,
+  log: (line: string) => void
+): Promise<
+  | {
+      results: FigureResult[]
+      comparison?: PeerComparison
+      skipped?: string
+      profiles?: Awaited<ReturnType<typeof profileFigures>>
+    }
+  | undefined
+> {
+  const loaded = loadPeer(log)
+  if (!loaded.ok) {
+    log(`\npeer figure skipped: ${loaded.reason}`)
+    return { results: [], skipped: loaded.reason }
+  }
+  const fake = await startFakeTtd()
+  try {
+    const figures = peerFigures(options.batchSize, loaded.peer, fake)
+    const results = await runRounds(figures, options.rounds, log, true)
+    const comparison = comparePeer(results[0], results[1])
+    printPeerComparison(comparison, log)
+    const profiles = options.profile ? await profileFigures(figures, join(__dirname, 'results'), log) : undefined
+    return { results, comparison, profiles }
+  } finally {
+    await fake.close()
+  }
 }
 
 /** Figure 4: one figure per audience size, its own rounds (each run is a fresh child process). */

@@ -45,10 +45,30 @@ export function dropIdleConnections(): void {
   globalAgent.destroy()
 }
 
+/** A TypeScript child of the bench that prints one JSON line (its address) and stops when its stdin closes. */
+export interface ChildServer<T> {
+  info: T
+  close(): Promise<void>
+}
+
+export async function startChildServer<T>(file: string): Promise<ChildServer<T>> {
+  const child = spawn(process.execPath, ['-r', TS_NODE, file], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const info = JSON.parse(await firstLine(child)) as T
+  return {
+    info,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.stdin?.end()
+      })
+  }
+}
+
 export async function startSandboxProcess(): Promise<RemoteSandbox> {
-  const child = spawn(process.execPath, ['-r', TS_NODE, SERVER], { stdio: ['pipe', 'pipe', 'inherit'] })
-  const address = await firstLine(child)
-  const info = JSON.parse(address) as { origin: string; apiBaseUrl: string; token: string; advertiserId: string }
+  const server = await startChildServer<{ origin: string; apiBaseUrl: string; token: string; advertiserId: string }>(
+    SERVER
+  )
+  const { info } = server
   const api = (path: string, init: RequestInit = {}) =>
     benchFetch(`${info.apiBaseUrl}${path}`, {
       ...init,
@@ -64,11 +84,7 @@ export async function startSandboxProcess(): Promise<RemoteSandbox> {
       })
       return ((await answer.json()) as { CrmDataId: string }).CrmDataId
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve())
-        child.stdin?.end()
-      })
+    close: () => server.close()
   }
 }
 

@@ -28,7 +28,7 @@ export function sandboxTarget(sandbox: RemoteSandbox): SandboxTarget {
 }
 
 /** A bare drop request and PUT of `body`, with fetch: the least any client must do to upload those bytes. */
-export async function barePut(target: SandboxTarget, crmDataId: string, body: string): Promise<void> {
+export async function barePut(target: SandboxTarget, crmDataId: string, body: Buffer<ArrayBuffer>): Promise<void> {
   const { sandbox } = target
   const dropAnswer = await benchFetch(`${sandbox.apiBaseUrl}/crmdata/segment/${sandbox.advertiserId}/${crmDataId}`, {
     method: 'POST',
@@ -45,7 +45,7 @@ export function performBatchFigure(fixture: PiiFixture, target: SandboxTarget): 
   const action = createTheTradeDeskCrm({ apiBaseUrl: target.sandbox.apiBaseUrl, allowLoopbackHttpDrops: true }).actions
     .syncAudience
   const performBatch = action.performBatch!
-  let body = ''
+  let body = Buffer.alloc(0)
   let distinct = 0
   let floorSegment = ''
   let runs = 0
@@ -60,7 +60,7 @@ export function performBatchFigure(fixture: PiiFixture, target: SandboxTarget): 
     repeats: 3,
     prepare: async () => {
       body = pipeline(fixture)
-      distinct = body.split('\n').length - 1
+      distinct = body.toString('latin1').split('\n').length - 1
       floorSegment = await target.sandbox.createSegment('bench-floor')
     },
     subject: async () => {
@@ -95,7 +95,7 @@ export function performBatchFigure(fixture: PiiFixture, target: SandboxTarget): 
       return hashed + put
     },
     finish: async () => ({
-      bodyBytes: Buffer.byteLength(body),
+      bodyBytes: body.length,
       floorHashMsMedian: median(hashMs),
       floorPutMsMedian: median(putMs)
     })

@@ -46,15 +46,15 @@ export function hashFloor(fixture: PiiFixture): number {
  * The destination's own pipeline up to the upload body: plan (normalize, validate, hash, dedupe), then serialize
  * the group's distinct lines as performSyncBatch does (its line table keeps them in an array; a Set is copied).
  */
-export function pipeline(fixture: PiiFixture): string {
+export function pipeline(fixture: PiiFixture): Buffer<ArrayBuffer> {
   const plans = planBatch(fixture.payloads, fixture.membership)
   const first = plans.find((plan) => plan.kind === 'member')
-  if (!first || first.kind !== 'member') return ''
+  if (!first || first.kind !== 'member') return Buffer.alloc(0)
   return toUploadBody(first.group.lines.lines)
 }
 
 export function piiFigure(fixture: PiiFixture): Figure {
-  let lastBody = ''
+  let lastBody = Buffer.alloc(0)
   return {
     id: 'pii',
     title: `PII pipeline: planBatch + toUploadBody over ${fixture.emails.length} emails (EmailHashedUnifiedId2)`,
@@ -71,7 +71,7 @@ export function piiFigure(fixture: PiiFixture): Figure {
     floor: async () => hashFloor(fixture),
     finish: async () => {
       const distinct = new Set(fixture.floorOut)
-      const lines = lastBody.split('\n')
+      const lines = lastBody.toString('latin1').split('\n')
       lines.pop()
       check(lines.length === distinct.size, `body has ${lines.length} lines, floor found ${distinct.size} distinct`)
       check(
@@ -82,7 +82,7 @@ export function piiFigure(fixture: PiiFixture): Figure {
         emails: fixture.emails.length,
         valid: fixture.normalized.length,
         distinct: distinct.size,
-        bodyBytes: Buffer.byteLength(lastBody)
+        bodyBytes: lastBody.length
       }
     }
   }

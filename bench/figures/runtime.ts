@@ -14,7 +14,7 @@ import { dropIdleConnections } from '../sandbox-process'
 import type { SandboxTarget } from './perform-batch'
 
 /** The same definition (fields, defaults, subscription) whose performBatch does nothing and reports success. */
-export function noopDefinition(definition: DestinationDefinition<Settings>): DestinationDefinition<Settings> {
+export function noopDefinition<S>(definition: DestinationDefinition<S>): DestinationDefinition<S> {
   const action = definition.actions.syncAudience
   return {
     ...definition,

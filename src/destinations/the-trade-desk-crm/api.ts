@@ -126,11 +126,10 @@ export class TtdCrmClient {
   }
 
   /** PUTs the identifiers, one per line. No `TTD-Auth` header: the URL carries its own authorization. */
-  async upload(url: string, body: string): Promise<void> {
+  async upload(url: string, body: Buffer<ArrayBuffer>): Promise<void> {
     this.assertSafeDropUrl(url)
     const timeout =
-      (this.config.uploadTimeoutBaseMs ?? UPLOAD_TIMEOUT_BASE_MS) +
-      Math.ceil(Buffer.byteLength(body) / UPLOAD_BYTES_PER_MS)
+      (this.config.uploadTimeoutBaseMs ?? UPLOAD_TIMEOUT_BASE_MS) + Math.ceil(body.length / UPLOAD_BYTES_PER_MS)
     await this.send('upload', url, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body }, timeout)
   }
 
@@ -198,7 +197,7 @@ type SendOptions = {
   method: 'GET' | 'POST' | 'PUT'
   headers: Record<string, string>
   json?: unknown
-  body?: string
+  body?: string | Buffer<ArrayBuffer>
 }
 
 /**

@@ -99,7 +99,7 @@ describe('with a loopback server whose 200 answer stalls mid-body', () => {
     ['list', (client: TtdCrmClient) => client.listFirstPage()],
     ['create', (client: TtdCrmClient) => client.createSegment('Name', 'US')],
     ['drop', (client: TtdCrmClient) => client.requestDrop('crm-1', 'Email', 'Replace')],
-    ['upload', (client: TtdCrmClient) => client.upload(`${baseUrl}/drop/1`, 'line\n')]
+    ['upload', (client: TtdCrmClient) => client.upload(`${baseUrl}/drop/1`, Buffer.from('line\n'))]
   ])('%s: fails with a retryable 504 and closes the connection', async (_, call) => {
     // Long enough for the answer to start on a busy machine, so the deadline meets a stalled body.
     const client = new TtdCrmClient(runtimeClient(), {
