@@ -55,9 +55,20 @@ describe('email and phone defaults', () => {
       expect(templates.lines).toEqual(saved.lines)
       expect(templates.results).toEqual(saved.results)
       expect(templates.results.slice(1500)).toEqual([
-        { status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED', errormessage: missing, errorreporter: 'INTEGRATIONS' },
-        { status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED', errormessage: missing, errorreporter: 'INTEGRATIONS' }
+        invalidEntry(missing),
+        invalidEntry(missing)
       ])
     }
   )
 })
+
+/** An event refused for its own identifier; the body carries the stable reason code (README, Results). */
+function invalidEntry(errormessage: string) {
+  return {
+    status: 400,
+    errortype: 'PAYLOAD_VALIDATION_FAILED',
+    errormessage,
+    body: { code: 'INVALID_IDENTIFIER' },
+    errorreporter: 'DESTINATION'
+  }
+}
