@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto'
 import type { AudienceMembership } from '@segment/actions-core'
 import { normalizeEmail } from '../../src/destinations/the-trade-desk-crm/pii'
-import { toUploadBody } from '../../src/destinations/the-trade-desk-crm/sync'
+import { toUploadBody } from '../../src/destinations/the-trade-desk-crm/upload'
 import { planBatch } from '../../src/destinations/the-trade-desk-crm/syncAudience/functions'
 import type { Payload } from '../../src/destinations/the-trade-desk-crm/syncAudience/generated-types'
 import { mappedPayloads, rawEmails } from '../data'

@@ -1,6 +1,6 @@
 import type { InputBatch } from './input'
 import { formatLiveProgress, formatProgress } from './summary'
-import type { BatchProgress } from './sync'
+import type { BatchProgress } from './run-sync'
 
 type Position = InputBatch['position']
 

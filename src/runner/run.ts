@@ -11,7 +11,7 @@ import { asNativeAudience, createNativeAudience, type NativeAudience } from './n
 import { ProgressDisplay } from './progress'
 import { segmentSizes } from './segment-sizes'
 import { formatSummaryJson, formatSummaryText } from './summary'
-import { runSync, type SyncSummary } from './sync'
+import { runSync, type SyncSummary } from './run-sync'
 
 export interface RunnerIo {
   stdout: { write(text: string): unknown }

@@ -1,4 +1,4 @@
-import type { BatchProgress, SyncSummary } from './sync'
+import type { BatchProgress, SyncSummary } from './run-sync'
 import type { LeftOutCounts } from './tally'
 
 /** Up to this many batches are listed one by one; longer syncs show counts per merge mode. */

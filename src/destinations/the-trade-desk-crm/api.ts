@@ -18,7 +18,7 @@ import type {
   DropRequest,
   DropResponse,
   ListSegmentsResponse
-} from './types'
+} from './ttd-wire-types'
 
 export interface TtdClientConfig {
   apiBaseUrl: string
@@ -35,7 +35,7 @@ export interface TtdClientConfig {
 }
 
 /** Where TTD's API is and how to reach it: fixed per definition, never from customer settings. */
-export type ApiEnvironment = Omit<TtdClientConfig, 'token' | 'advertiserId' | 'signal'>
+export type TtdEndpoint = Omit<TtdClientConfig, 'token' | 'advertiserId' | 'signal'>
 
 /** Upper bound on listing pages, in case TTD keeps handing out fresh tokens for empty-looking pages. */
 const MAX_LIST_PAGES = 10_000
@@ -59,7 +59,7 @@ export class TtdCrmClient {
    * Identifies who is asking whom: API host, advertiser and a fingerprint of the token, so in-process
    * coordination never hands one caller's answer (or auth failure) to a caller with other credentials.
    */
-  get scope(): string {
+  get singleFlightKey(): string {
     const fingerprint = sha256Base64(this.config.token).slice(0, 16)
     return `${this.config.apiBaseUrl}|${this.config.advertiserId}|${fingerprint}`
   }

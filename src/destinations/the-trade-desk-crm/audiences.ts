@@ -1,5 +1,5 @@
 import { IntegrationError, type AudienceDestinationDefinition } from '@segment/actions-core'
-import type { ApiEnvironment } from './api'
+import type { TtdEndpoint } from './api'
 import type { AudienceSettings, Settings } from './generated-types'
 import { clientFor, requireRegion, requireSegmentName, setUpSegment } from './segment-setup'
 
@@ -13,7 +13,7 @@ type AudienceConfigWithCreateGet = Extract<
  * with its name and audience settings and stores the returned CrmDataId; every event of that audience then
  * carries it as `context.personas.external_audience_id`. `getAudience` checks that a stored id still exists.
  */
-export function buildAudienceConfig(env: ApiEnvironment): AudienceConfigWithCreateGet {
+export function buildAudienceConfig(endpoint: TtdEndpoint): AudienceConfigWithCreateGet {
   return {
     // Engage resends the whole audience each day; the sync replaces the segment with it (see README).
     mode: { type: 'synced', full_audience_sync: true },
@@ -26,7 +26,7 @@ export function buildAudienceConfig(env: ApiEnvironment): AudienceConfigWithCrea
     async createAudience(request, { audienceName, settings, audienceSettings }) {
       const name = requireSegmentName(audienceName, 'The audience name')
       const region = requireRegion(audienceSettings?.region, "The audience's Region setting")
-      const setup = await setUpSegment(clientFor(request, env, settings), name, region)
+      const setup = await setUpSegment(clientFor(request, endpoint, settings), name, region)
       return { externalId: setup.crmDataId }
     },
 
@@ -38,7 +38,7 @@ export function buildAudienceConfig(env: ApiEnvironment): AudienceConfigWithCrea
       if (typeof externalId !== 'string' || externalId.trim() === '') {
         throw new IntegrationError('No CrmDataId was given to look up.', 'MISSING_REQUIRED_FIELD', 400)
       }
-      const client = clientFor(request, env, settings)
+      const client = clientFor(request, endpoint, settings)
       const segments = await client.listSegments()
       if (segments.some((segment) => segment.CrmDataId === externalId)) return { externalId }
       throw new IntegrationError(

@@ -1,5 +1,5 @@
 import type { AudienceDestinationDefinition } from '@segment/actions-core'
-import { TtdCrmClient, type ApiEnvironment } from './api'
+import { TtdCrmClient, type TtdEndpoint } from './api'
 import { TTD_API_BASE_URL } from './constants'
 import { buildAudienceConfig } from './audiences'
 import type { CoordinationOptions } from './coordination'
@@ -33,7 +33,7 @@ export interface DestinationOptions {
 export function createTheTradeDeskCrm(
   options: DestinationOptions = {}
 ): AudienceDestinationDefinition<Settings, AudienceSettings> {
-  const env: ApiEnvironment = {
+  const endpoint: TtdEndpoint = {
     apiBaseUrl: (options.apiBaseUrl ?? TTD_API_BASE_URL).replace(/\/+$/, ''),
     allowLoopbackHttpDrops: options.allowLoopbackHttpDrops === true,
     apiTimeoutMs: options.apiTimeoutMs,
@@ -50,7 +50,7 @@ export function createTheTradeDeskCrm(
       fields: settingsFields,
       testAuthentication: async (request, { settings }) => {
         const client = new TtdCrmClient(request, {
-          ...env,
+          ...endpoint,
           token: settings.auth_token,
           advertiserId: settings.advertiser_id
         })
@@ -63,9 +63,9 @@ export function createTheTradeDeskCrm(
       }
     },
     audienceFields,
-    audienceConfig: buildAudienceConfig(env),
+    audienceConfig: buildAudienceConfig(endpoint),
     actions: {
-      syncAudience: buildSyncAudience(env, {
+      syncAudience: buildSyncAudience(endpoint, {
         coordination: options.coordination,
         shortBatchDeferralMs: options.shortBatchDeferralMs,
         now: options.now

@@ -1,5 +1,5 @@
 import type { DynamicFieldItem, DynamicFieldResponse, RequestClient } from '@segment/actions-core'
-import type { ApiEnvironment } from './api'
+import type { TtdEndpoint } from './api'
 import type { Settings } from './generated-types'
 import { clientFor, toMarketerError } from './segment-setup'
 
@@ -12,10 +12,10 @@ import { clientFor, toMarketerError } from './segment-setup'
 export async function segmentNameChoices(
   request: RequestClient,
   settings: Partial<Settings>,
-  env: ApiEnvironment
+  endpoint: TtdEndpoint
 ): Promise<DynamicFieldResponse> {
   try {
-    const segments = await clientFor(request, env, settings).listSegments()
+    const segments = await clientFor(request, endpoint, settings).listSegments()
     const perName = new Map<string, number>()
     for (const segment of segments) perName.set(segment.SegmentName, (perName.get(segment.SegmentName) ?? 0) + 1)
 

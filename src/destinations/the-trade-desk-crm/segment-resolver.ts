@@ -50,7 +50,7 @@ export async function resolveSegment(
     if (cached) return { crmDataId: cached, source: 'cache' }
   }
 
-  const key = JSON.stringify([client.scope, target.region, target.name])
+  const key = JSON.stringify([client.singleFlightKey, target.region, target.name])
   const coordination = options.coordination
   return lookups.run(key, async () => {
     const lookup = () => findOrCreate(client, target)

@@ -1,5 +1,5 @@
 import type { RequestClient } from '@segment/actions-core'
-import { TtdCrmClient, type ApiEnvironment } from './api'
+import { TtdCrmClient, type TtdEndpoint } from './api'
 import { isRegion, REGIONS, type Region } from './constants'
 import { TtdRejectedError } from './errors'
 import type { Settings } from './generated-types'
@@ -20,7 +20,7 @@ export interface SegmentSetup {
 }
 
 /** A TTD client for these settings; empty credentials are refused before any request carries them. */
-export function clientFor(request: RequestClient, env: ApiEnvironment, settings: Partial<Settings>): TtdCrmClient {
+export function clientFor(request: RequestClient, endpoint: TtdEndpoint, settings: Partial<Settings>): TtdCrmClient {
   const token = typeof settings.auth_token === 'string' ? settings.auth_token : ''
   // Passed on as given, as the sync does, so both address the same advertiser.
   const advertiserId = typeof settings.advertiser_id === 'string' ? settings.advertiser_id : ''
@@ -31,12 +31,12 @@ export function clientFor(request: RequestClient, env: ApiEnvironment, settings:
       400
     )
   }
-  return new TtdCrmClient(request, { ...env, token, advertiserId })
+  return new TtdCrmClient(request, { ...endpoint, token, advertiserId })
 }
 
 /**
  * The name, exactly as given (TTD matches names exactly), refused when blank: a segment named "" or " " could
- * never be told apart in The Trade Desk's UI. A local check until the mapping path's own one is shared.
+ * never be told apart in The Trade Desk's UI (the same rule as the mapping path's, from segment-name.ts).
  */
 export function requireSegmentName(value: unknown, what: string): string {
   if (isBlankSegmentName(value)) {

@@ -14,7 +14,7 @@ import {
 } from '../run'
 import type { RunnerDeps } from '../run'
 import { segmentSizes } from '../segment-sizes'
-import type { SyncSummary } from '../sync'
+import type { SyncSummary } from '../run-sync'
 import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from './helpers/audience'
 
 const REPO = join(__dirname, '..', '..', '..')

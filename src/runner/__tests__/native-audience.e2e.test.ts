@@ -1,6 +1,6 @@
 import { startSandbox, type Sandbox } from '../../sandbox'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runRunner } from '../run'
-import type { SyncSummary } from '../sync'
+import type { SyncSummary } from '../run-sync'
 import { audienceMix, captureIo, memberKeyOfEmail, tempDir, toJsonl } from './helpers/audience'
 
 const files = tempDir()

@@ -1,5 +1,5 @@
 import { formatLiveProgress, formatProgress, formatSummaryJson, formatSummaryText } from '../summary'
-import type { SyncSummary } from '../sync'
+import type { SyncSummary } from '../run-sync'
 
 function summary(overrides: Partial<SyncSummary> = {}): SyncSummary {
   return {

@@ -2,7 +2,7 @@ import { defaultValues, type JSONObject, type SegmentEvent } from '@segment/acti
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox'
 import { MemoryStateContext } from '../memory-state-context'
-import { runSync, type BatchProgress, type SyncSummary } from '../sync'
+import { runSync, type BatchProgress, type SyncSummary } from '../run-sync'
 import { AUDIENCE_KEY, audienceMix, inBatches, memberKeyOfEmail } from './helpers/audience'
 
 let sandbox: Sandbox | undefined

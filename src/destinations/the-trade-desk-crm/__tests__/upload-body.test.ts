@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { toUploadBody } from '../sync'
+import { toUploadBody } from '../upload'
 
 describe('toUploadBody', () => {
   it('writes one line per identifier, each ending with a newline, as the UTF-8 bytes of the text', () => {

@@ -7,7 +7,7 @@ import {
   type JSONLikeObject,
   type RequestClient
 } from '@segment/actions-core'
-import { TtdCrmClient, type ApiEnvironment } from '../api'
+import { TtdCrmClient, type TtdEndpoint } from '../api'
 import { SharedCoordination, type CoordinationOptions } from '../coordination'
 import { AUDIENCE_EXITED, isRegion, MIN_DISTINCT_IDENTIFIERS, REGIONS, type PiiType, type Region } from '../constants'
 import { DistinctLines } from '../distinct-lines'
@@ -18,7 +18,7 @@ import { BLANK_SEGMENT_NAME_REASON, isBlankSegmentName } from '../segment-name'
 import type { SegmentTarget } from '../segment-resolver'
 import { SyncState } from '../state'
 import { BelowMinimumError } from '../short-batches'
-import { PhoneInEuError, uploadIdentifiers, type SyncContext, type UploadReceipt } from '../sync'
+import { PhoneInEuError, uploadIdentifiers, type SyncContext, type UploadReceipt } from '../upload'
 import { UploadAnswers } from '../upload-answers'
 import type { Payload } from './generated-types'
 import { RESULT_CODES, type ResultCode } from './result-codes'
@@ -78,13 +78,13 @@ export function performSingle(): never {
 export async function performSyncBatch(
   request: RequestClient,
   data: ExecuteInput<Settings, Payload[], unknown, unknown, unknown, AudienceMembership[]>,
-  env: ApiEnvironment,
+  endpoint: TtdEndpoint,
   options: SyncOptions = {}
 ): Promise<MultiStatusResponse> {
   const plans = planBatch(data.payload, data.audienceMembership, targetSourcesOf(data))
   const answers = new UploadAnswers()
   const client = new TtdCrmClient(answers.watch(request), {
-    ...env,
+    ...endpoint,
     token: data.settings.auth_token,
     advertiserId: data.settings.advertiser_id,
     signal: data.signal

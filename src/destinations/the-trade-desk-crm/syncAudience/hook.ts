@@ -1,5 +1,5 @@
 import type { ActionDefinition } from '@segment/actions-core'
-import type { ApiEnvironment } from '../api'
+import type { TtdEndpoint } from '../api'
 import { REGION_CHOICES } from '../constants'
 import type { AudienceSettings, Settings } from '../generated-types'
 import { segmentNameChoices } from '../segment-picker'
@@ -16,7 +16,7 @@ type OnMappingSaveHook = NonNullable<
  * stores `savedData` in the mapping and hands it to every batch as `hookOutputs.onMappingSave.outputs`; the
  * batch then writes to that CrmDataId without looking the name up.
  */
-export function buildOnMappingSave(env: ApiEnvironment): NonNullable<OnMappingSaveHook> {
+export function buildOnMappingSave(endpoint: TtdEndpoint): NonNullable<OnMappingSaveHook> {
   return {
     label: 'Check or create the CRM segment',
     description:
@@ -30,7 +30,7 @@ export function buildOnMappingSave(env: ApiEnvironment): NonNullable<OnMappingSa
           'or used by a segment in another Region, is refused with the segments it matches.',
         type: 'string',
         required: true,
-        dynamic: (request, { settings }) => segmentNameChoices(request, settings, env)
+        dynamic: (request, { settings }) => segmentNameChoices(request, settings, endpoint)
       },
       region: {
         label: 'Region',
@@ -66,7 +66,7 @@ export function buildOnMappingSave(env: ApiEnvironment): NonNullable<OnMappingSa
       try {
         const name = requireSegmentName(hookInputs?.segment_name, 'Segment Name')
         const region = requireRegion(hookInputs?.region, 'Region')
-        const setup = await setUpSegment(clientFor(request, env, settings), name, region)
+        const setup = await setUpSegment(clientFor(request, endpoint, settings), name, region)
         const what = setup.created ? 'Created the CRM Data Segment' : 'Found the CRM Data Segment'
         return {
           successMessage: `${what} "${setup.name}" in ${setup.region} (CrmDataId ${setup.crmDataId}). Every sync of this mapping writes to it.`,

@@ -1,14 +1,14 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { AudienceSettings, Settings } from '../generated-types'
 import { fields } from './fields'
-import type { ApiEnvironment } from '../api'
+import type { TtdEndpoint } from '../api'
 import { segmentNameChoices } from '../segment-picker'
 import { performSingle, performSyncBatch, type SyncOptions } from './functions'
 import type { OnMappingSaveInputs, OnMappingSaveOutputs, Payload } from './generated-types'
 import { buildOnMappingSave } from './hook'
 
 export function buildSyncAudience(
-  env: ApiEnvironment,
+  endpoint: TtdEndpoint,
   options: SyncOptions = {}
 ): ActionDefinition<Settings, Payload, AudienceSettings, OnMappingSaveInputs, OnMappingSaveOutputs> {
   return {
@@ -20,12 +20,12 @@ export function buildSyncAudience(
     defaultSubscription: 'event = "Audience Entered"',
     fields,
     dynamicFields: {
-      name: (request, { settings }) => segmentNameChoices(request, settings, env)
+      name: (request, { settings }) => segmentNameChoices(request, settings, endpoint)
     },
     hooks: {
-      onMappingSave: buildOnMappingSave(env)
+      onMappingSave: buildOnMappingSave(endpoint)
     },
     perform: () => performSingle(),
-    performBatch: (request, data) => performSyncBatch(request, data, env, options)
+    performBatch: (request, data) => performSyncBatch(request, data, endpoint, options)
   }
 }

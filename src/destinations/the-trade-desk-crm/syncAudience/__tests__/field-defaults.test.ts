@@ -54,10 +54,7 @@ describe('email and phone defaults', () => {
       expect(templates.lines).toHaveLength(1500)
       expect(templates.lines).toEqual(saved.lines)
       expect(templates.results).toEqual(saved.results)
-      expect(templates.results.slice(1500)).toEqual([
-        invalidEntry(missing),
-        invalidEntry(missing)
-      ])
+      expect(templates.results.slice(1500)).toEqual([invalidEntry(missing), invalidEntry(missing)])
     }
   )
 })
