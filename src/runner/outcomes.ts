@@ -1,5 +1,6 @@
-import type { Result, SegmentEvent } from '@segment/actions-core'
-import { AUDIENCE_EXITED, type MergeMode } from '../destinations/the-trade-desk-crm/constants'
+import { resolveAudienceMembership, type Result, type SegmentEvent } from '@segment/actions-core'
+import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
+import { isAudienceMember } from '../destinations/the-trade-desk-crm/syncAudience/membership'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
 
 export type MultiStatusEntry = NonNullable<Result['multistatus']>[number]
@@ -64,10 +65,11 @@ function isSubscriptionMismatch(entry: MultiStatusEntry): boolean {
 
 /** Engage's membership flag when the event has one, else the event name. */
 export function isExit(event: SegmentEvent): boolean {
-  const key = event.context?.personas?.computation_key
-  const flag = typeof key === 'string' ? (event.properties as Record<string, unknown> | undefined)?.[key] : undefined
-  if (typeof flag === 'boolean') return !flag
-  return event.event === AUDIENCE_EXITED
+  // The flag actions-core computes for performBatch, then the destination's own fallback: one rule, not a copy.
+  return !isAudienceMember(
+    resolveAudienceMembership(event as unknown as Parameters<typeof resolveAudienceMembership>[0]),
+    event.event
+  )
 }
 
 function readReceipt(body: Record<string, unknown>): Omit<Extract<Outcome, { kind: 'uploaded' }>, 'kind'> | undefined {

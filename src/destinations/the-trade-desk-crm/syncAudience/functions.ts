@@ -9,7 +9,7 @@ import {
 } from '@segment/actions-core'
 import { TtdCrmClient, type TtdEndpoint } from '../api'
 import { SharedCoordination, type CoordinationOptions } from '../coordination'
-import { AUDIENCE_EXITED, isRegion, MIN_DISTINCT_IDENTIFIERS, REGIONS, type PiiType, type Region } from '../constants'
+import { isRegion, MIN_DISTINCT_IDENTIFIERS, REGIONS, type PiiType, type Region } from '../constants'
 import { DistinctLines } from '../distinct-lines'
 import { TtdRejectedError } from '../errors'
 import type { Settings } from '../generated-types'
@@ -21,6 +21,7 @@ import { BelowMinimumError } from '../short-batches'
 import { PhoneInEuError, uploadIdentifiers, type SyncContext, type UploadReceipt } from '../upload'
 import { UploadAnswers } from '../upload-answers'
 import type { Payload } from './generated-types'
+import { isAudienceMember } from './membership'
 import { RESULT_CODES, type ResultCode } from './result-codes'
 
 export const LEFT_OUT_NOT_MEMBER =
@@ -136,7 +137,7 @@ export function planBatch(
 
   for (let i = 0; i < payloads.length; i++) {
     const payload = payloads[i]
-    if (!isMember(membership?.[i], payload.event_name)) {
+    if (!isAudienceMember(membership?.[i], payload.event_name)) {
       plans[i] = { kind: 'not-member' }
       continue
     }
@@ -172,11 +173,6 @@ export function planBatch(
 }
 
 /** Engage's membership flag when it has one; otherwise the event name, where only Audience Exited means "out". */
-function isMember(flag: AudienceMembership, eventName: string | undefined): boolean {
-  if (flag !== undefined) return flag
-  return eventName !== AUDIENCE_EXITED
-}
-
 function sameTarget(a: Payload, b: Payload): boolean {
   return a.name === b.name && a.region === b.region && a.pii_type === b.pii_type && a.external_id === b.external_id
 }
