@@ -1,4 +1,5 @@
 import type { SegmentEvent } from '@segment/actions-core'
+import { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '../destinations/the-trade-desk-crm/constants'
 
 /** What an Engage audience event carries besides its audience key (see /work/shared/reference/engage-events.md). */
 export interface EngageEventOptions {
@@ -31,7 +32,7 @@ export function engageEvent(audienceKey: string, options: EngageEventOptions = {
   if (options.externalId) personas.external_audience_id = options.externalId
   return {
     type: 'track',
-    event: entered ? 'Audience Entered' : 'Audience Exited',
+    event: entered ? AUDIENCE_ENTERED : AUDIENCE_EXITED,
     ...options.extra,
     properties: { audience_key: audienceKey, [audienceKey]: entered },
     context: { personas, traits }
