@@ -85,21 +85,15 @@ const unmatched: string[] = []
 const recordUnmatched = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`)
 
 beforeAll(() => {
-  nock.disableNetConnect()
   nock.emitter.on('no match', recordUnmatched)
 })
 
 afterAll(() => {
   nock.emitter.removeListener('no match', recordUnmatched)
-  nock.enableNetConnect()
 })
 
 beforeEach(() => {
   unmatched.length = 0
-})
-
-afterEach(() => {
-  nock.cleanAll()
 })
 
 async function runBatch(events: SegmentEvent[], extraMapping: Record<string, string | number> = {}) {

@@ -43,10 +43,6 @@ function record(requests: RecordedRequest[]) {
   }
 }
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 it('sends exactly these requests to TTD for a seeded batch that creates its segment', async () => {
   const requests: RecordedRequest[] = []
   const keep = record(requests)
