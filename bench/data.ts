@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Payload } from '../src/destinations/the-trade-desk-crm/syncAudience/generated-types'
+import { engageEvent as buildEngageEvent } from '../src/testing/engage-events'
 
 export const PII_TYPE = 'EmailHashedUnifiedId2'
 export const AUDIENCE_KEY = 'bench_audience'
@@ -55,25 +56,14 @@ export function mappedPayloads(emails: string[], name: string): Payload[] {
  * runner's bundled example audience): identity, the audience flag in properties, personas context, traits.
  */
 export function engageEvent(i: number, email: string = rawEmail(i), externalAudienceId?: string): SegmentEvent {
-  return {
-    type: 'track',
-    event: 'Audience Entered',
-    userId: `bench-user-${i}`,
-    messageId: `bench-message-${i}`,
-    timestamp: '2026-01-01T12:00:00.000Z',
-    properties: { audience_key: AUDIENCE_KEY, [AUDIENCE_KEY]: true },
-    context: {
-      personas: {
-        computation_class: 'audience',
-        computation_id: 'aud_bench',
-        computation_key: AUDIENCE_KEY,
-        space_id: 'spa_bench',
-        // Set by Engage when the audience was created through the destination's audience methods.
-        ...(externalAudienceId === undefined ? {} : { external_audience_id: externalAudienceId })
-      },
-      traits: { email }
-    }
-  }
+  return buildEngageEvent(AUDIENCE_KEY, {
+    email,
+    computationId: 'aud_bench',
+    spaceId: 'spa_bench',
+    // Set by Engage when the audience was created through the destination's audience methods.
+    externalId: externalAudienceId,
+    extra: { userId: `bench-user-${i}`, messageId: `bench-message-${i}`, timestamp: '2026-01-01T12:00:00.000Z' }
+  })
 }
 
 /** `count` events as the runtime receives them: parsed from JSON, like every event Segment delivers. */

@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path'
 
 /**
- * The bundled example audience, written by `scripts/generate-example-audience.ts` and synced by a plain
- * `npm start`. Its generator and the runner share these numbers so the default run always shows a
+ * The example audience synced by a plain `npm start`: written on first use by `example-audience.ts` into this
+ * ignored path (not committed). Its generator and the runner share these numbers so the default run always shows a
  * multi-batch sync (Replace, then Add) where every batch clears TTD's minimum of 1,500 distinct people.
  */
 export const EXAMPLE_INPUT = {

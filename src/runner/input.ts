@@ -1,6 +1,7 @@
 import { extname } from 'node:path'
 import type { SegmentEvent } from '@segment/actions-core'
-import { AUDIENCE_ENTERED, MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
+import { MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
+import { engageEvent } from './engage-event'
 import { CsvRecords, describeColumns, headerNames, identifierColumns, type CsvColumns } from './csv-input'
 import { InputError, MAX_LINE_BYTES, openInput, splitLines, type InputFile } from './input-file'
 import { JsonArrayElements } from './json-array'
@@ -224,16 +225,11 @@ function parseEvent(text: string): SegmentEvent | undefined {
 
 /** Wraps a CSV row into the `Audience Entered` event Engage would send for that person. */
 function csvEvent(fields: string[], columns: CsvColumns, audienceKey: string, lineNumber: number): SegmentEvent {
-  const traits: Record<string, string> = {}
   const email = columns.email === undefined ? undefined : fields[columns.email]?.trim()
   const phone = columns.phone === undefined ? undefined : fields[columns.phone]?.trim()
-  if (email) traits.email = email
-  if (phone) traits.phone = phone
-  return {
-    type: 'track',
-    event: AUDIENCE_ENTERED,
-    messageId: `csv-line-${lineNumber}`,
-    properties: { audience_key: audienceKey, [audienceKey]: true },
-    context: { personas: { computation_class: 'audience', computation_key: audienceKey }, traits }
-  }
+  return engageEvent(audienceKey, {
+    email: email || undefined,
+    phone: phone || undefined,
+    extra: { messageId: `csv-line-${lineNumber}` }
+  })
 }

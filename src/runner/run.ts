@@ -5,6 +5,8 @@ import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
 import { startSandbox, type Sandbox } from '../sandbox'
 import { CoordinationUnavailableError, RedisEngageCache } from '../local-runtime/redis-engage-cache'
 import { isLoopbackHttp, parseRunnerArgs, UsageError, USAGE, type RunnerOptions } from './args'
+import { EXAMPLE_INPUT } from './example'
+import { ensureExampleAudience } from './example-audience'
 import { InputError, inspectInput, readBatches, type InputShape } from './input'
 import { MemoryStateContext } from './memory-state-context'
 import { asNativeAudience, createNativeAudience, type NativeAudience } from './native-audience'
@@ -73,6 +75,8 @@ export async function runRunner(
       return EXIT_OK
     }
     options = parsed.options
+    // The example audience is not committed: the first plain `npm start` writes it from its seeded generator.
+    if (options.input === EXAMPLE_INPUT.absolute) await ensureExampleAudience()
     shape = await inspectInput(options.input, options.format)
     piiType = choosePiiType(options, shape)
   } catch (error) {

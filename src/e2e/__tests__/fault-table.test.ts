@@ -5,6 +5,7 @@
  */
 import { createTestIntegration, RetryableError, type Logger } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
+import { engageEvent } from '../../testing/engage-events'
 import { startSandbox, type BrokenBody, type FaultRule, type Sandbox, type SandboxRoute } from '../../sandbox'
 
 type Outcome =
@@ -69,12 +70,7 @@ const ROWS: Row[] = [
 const RAW_EMAIL = (i: number) => `Fault.Person${i}@Example.com`
 
 function batch(count: number) {
-  return Array.from({ length: count }, (_, i) => ({
-    type: 'track' as const,
-    event: 'Audience Entered',
-    properties: { audience_key: 'faulty', faulty: true },
-    context: { personas: { computation_class: 'audience', computation_key: 'faulty' }, traits: { email: RAW_EMAIL(i) } }
-  }))
+  return Array.from({ length: count }, (_, i) => engageEvent('faulty', { email: RAW_EMAIL(i) }))
 }
 
 function capturingLogger(lines: string[]): Logger {

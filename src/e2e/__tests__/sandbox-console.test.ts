@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core'
 import { runRunner } from '../../runner/run'
 import { startSandbox, type Sandbox } from '../../sandbox'
 import { CHROMIUM_PATH, launchChromium, type Chromium } from '../../testing/chromium'
+import { engageEvent } from '../../testing/engage-events'
 
 jest.setTimeout(60_000)
 
@@ -21,15 +22,6 @@ const BATCH_SIZE = 1700
 const HOSTILE_NAME = '<img src=x onerror="window.__injected=1">Spring promo'
 
 const memberEmail = (i: number) => `console.member${i}@example.com`
-
-function engageEvent(email: string, entered: boolean) {
-  return {
-    type: 'track',
-    event: entered ? 'Audience Entered' : 'Audience Exited',
-    properties: { audience_key: AUDIENCE, [AUDIENCE]: entered },
-    context: { personas: { computation_class: 'audience', computation_key: AUDIENCE }, traits: { email } }
-  }
-}
 
 let sandbox: Sandbox
 let chromium: Chromium
@@ -43,8 +35,10 @@ beforeAll(async () => {
   sandbox.seedSegment(sandbox.advertiserId, HOSTILE_NAME, 'APAC')
 
   const events = [
-    ...Array.from({ length: MEMBERS }, (_, i) => engageEvent(memberEmail(i), true)),
-    ...Array.from({ length: 5 }, (_, i) => engageEvent(`console.leaver${i}@example.com`, false))
+    ...Array.from({ length: MEMBERS }, (_, i) => engageEvent(AUDIENCE, { email: memberEmail(i) })),
+    ...Array.from({ length: 5 }, (_, i) =>
+      engageEvent(AUDIENCE, { email: `console.leaver${i}@example.com`, entered: false })
+    )
   ]
   const input = join(workDir, 'audience.jsonl')
   writeFileSync(input, events.map((e) => JSON.stringify(e)).join('\n') + '\n')

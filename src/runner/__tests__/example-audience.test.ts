@@ -1,19 +1,38 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { SegmentEvent } from '@segment/actions-core'
-import { exampleAudienceLines } from '../../../scripts/generate-example-audience'
 import { MIN_DISTINCT_IDENTIFIERS } from '../../destinations/the-trade-desk-crm/constants'
 import { normalizeEmail } from '../../destinations/the-trade-desk-crm/pii'
-import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from '../example'
+import { EXAMPLE_BATCH_SIZE } from '../example'
+import { ensureExampleAudience, exampleAudienceLines } from '../example-audience'
+import { tempDir } from './helpers/audience'
 
-describe('the bundled example audience', () => {
-  const committed = readFileSync(EXAMPLE_INPUT.absolute, 'utf8')
-  const events: SegmentEvent[] = committed
+/** The sha256 of the example as first committed: the seeded generator must keep writing it byte for byte. */
+const EXAMPLE_SHA256 = '7c565a4bb5723c6f9363f6da6b477fc5e6640c3e5633217c433045f76f20b3dd'
+
+describe('the example audience', () => {
+  const text = [...exampleAudienceLines()].join('\n') + '\n'
+  const events: SegmentEvent[] = text
     .trimEnd()
     .split('\n')
     .map((line) => JSON.parse(line) as SegmentEvent)
 
-  it('is exactly what the generator writes', () => {
-    expect([...exampleAudienceLines()].join('\n') + '\n').toBe(committed)
+  it('is the same, byte for byte, on every generation', () => {
+    expect(createHash('sha256').update(text).digest('hex')).toBe(EXAMPLE_SHA256)
+  })
+
+  it('is written on first use and reused afterwards', async () => {
+    const dir = tempDir()
+    try {
+      const path = `${dir.dir}/examples/audience.jsonl`
+      await ensureExampleAudience(path)
+      expect(readFileSync(path, 'utf8')).toBe(text)
+      dir.write('examples/audience.jsonl', 'kept\n')
+      await ensureExampleAudience(path)
+      expect(readFileSync(path, 'utf8')).toBe('kept\n')
+    } finally {
+      dir.cleanup()
+    }
   })
 
   it('holds several batches, each with enough distinct members plus invalid, duplicate and exited people', () => {

@@ -11,10 +11,6 @@ import {
   unmatchedRequests
 } from './helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
 function createAudience(audienceName: string, audienceSettings: Record<string, unknown> | null = { region: 'US' }) {

@@ -7,10 +7,6 @@ import { destinations } from '../../../index'
 import { API, SETTINGS } from './helpers/events'
 import { LIST_PATH } from './helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 describe('definition', () => {
   it('keeps the name, slug, mode and setting keys existing Segment configurations rely on', () => {
     expect(definition.name).toBe('The Trade Desk CRM')

@@ -4,10 +4,6 @@ import { createTheTradeDeskCrm } from '../index'
 import { API, SETTINGS } from './helpers/events'
 import { LIST_PATH } from './helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 // A short timeout so the "no answer" case does not wait the production 15 s; answers that come use the default.
 const impatient = createTestIntegration(createTheTradeDeskCrm({ apiTimeoutMs: 200 }))
 const patient = createTestIntegration(createTheTradeDeskCrm())

@@ -7,6 +7,7 @@
  */
 import { defaultValues, Destination, type SegmentEvent } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../../destinations/the-trade-desk-crm'
+import { engageEvent } from '../../../testing/engage-events'
 
 const MAX_ATTEMPTS = 8
 
@@ -35,15 +36,9 @@ async function main(): Promise<void> {
   }
   // Segment's runtime hands every invocation a signal; the request client must work with one present.
   const invocation = new AbortController()
-  const events = Array.from({ length: 1600 }, (_, i) => ({
-    type: 'track',
-    event: 'Audience Entered',
-    properties: { child_audience: true },
-    context: {
-      personas: { computation_class: 'audience', computation_key: 'child_audience' },
-      traits: { email: `child${i}@example.com` }
-    }
-  })) as unknown as SegmentEvent[]
+  const events: SegmentEvent[] = Array.from({ length: 1600 }, (_, i) =>
+    engageEvent('child_audience', { email: `child${i}@example.com` })
+  )
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     try {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { SegmentEvent } from '@segment/actions-core'
 import { normalizeEmail, sha256Base64 } from '../../../destinations/the-trade-desk-crm/pii'
 import type { InputBatch } from '../../input'
+import { engageEvent as buildEngageEvent } from '../../../testing/engage-events'
 
 export const AUDIENCE_KEY = 'runner_test_audience'
 
@@ -17,17 +18,8 @@ export function engageEvent(
   email: string | undefined,
   options: { entered?: boolean; key?: string; phone?: string } = {}
 ): SegmentEvent {
-  const entered = options.entered ?? true
-  const key = options.key ?? AUDIENCE_KEY
-  const traits: Record<string, string> = {}
-  if (email !== undefined) traits.email = email
-  if (options.phone !== undefined) traits.phone = options.phone
-  return {
-    type: 'track',
-    event: entered ? 'Audience Entered' : 'Audience Exited',
-    properties: { audience_key: key, [key]: entered },
-    context: { personas: { computation_class: 'audience', computation_key: key }, traits }
-  }
+  const { key = AUDIENCE_KEY, ...rest } = options
+  return buildEngageEvent(key, { ...rest, email })
 }
 
 export interface AudienceMix {

@@ -1,4 +1,5 @@
 import { createTestEvent, type JSONObject, type SegmentEvent } from '@segment/actions-core'
+import { engageEvent } from '../../../../testing/engage-events'
 
 export const SETTINGS = {
   auth_token: 'test-token-0123456789',
@@ -24,19 +25,8 @@ export function audienceEvent(
   email: string | undefined,
   options: { entered?: boolean; phone?: string; externalId?: string; audienceKey?: string } = {}
 ): SegmentEvent {
-  const entered = options.entered ?? true
-  const key = options.audienceKey ?? 'high_value'
-  const traits: Record<string, string> = {}
-  if (email !== undefined) traits.email = email
-  if (options.phone !== undefined) traits.phone = options.phone
-  const personas: Record<string, string> = { computation_class: 'audience', computation_key: key }
-  if (options.externalId) personas.external_audience_id = options.externalId
-  return createTestEvent({
-    type: 'track',
-    event: entered ? 'Audience Entered' : 'Audience Exited',
-    properties: { audience_key: key, [key]: entered },
-    context: { personas, traits }
-  })
+  const { audienceKey = 'high_value', ...rest } = options
+  return createTestEvent(engageEvent(audienceKey, { ...rest, email }))
 }
 
 /** `count` entered events with distinct emails, starting at person `from`. */

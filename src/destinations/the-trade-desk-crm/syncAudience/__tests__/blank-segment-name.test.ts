@@ -10,10 +10,6 @@ import {
   uploadedLines
 } from '../../__tests__/helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 const REFUSED = { status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED', errormessage: BLANK_SEGMENT_NAME_REASON }
 
 /** Counts every request to TTD's API, so a test can prove none was made. */

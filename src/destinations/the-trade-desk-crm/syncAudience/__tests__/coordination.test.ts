@@ -1,4 +1,3 @@
-import nock from 'nock'
 import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
 import { SharedCoordination } from '../../coordination'
 import { SEGMENT_CLAIM_SECONDS, SYNC_WINDOW_HOURS } from '../../constants'
@@ -6,10 +5,6 @@ import { enteredBatch } from '../../__tests__/helpers/events'
 import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
 import { freshMachine } from '../../__tests__/helpers/instances'
 import { ADV, type EventResult } from '../../__tests__/helpers/ttd-nock'
-
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
 
 /** A clock the test moves by hand, so claims and windows expire without waiting. */
 function clock() {

@@ -1,12 +1,7 @@
-import nock from 'nock'
 import { type JSONObject, type SegmentEvent } from '@segment/actions-core'
 import { fields } from '../fields'
 import { audienceEvent, emailOf, mapping } from '../../__tests__/helpers/events'
 import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
-
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
 
 /** The email and phone defaults as mappings saved before the phone's became a template hold them. */
 const SAVED_PATH_DEFAULTS: JSONObject = {

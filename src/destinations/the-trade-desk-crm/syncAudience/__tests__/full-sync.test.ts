@@ -15,10 +15,6 @@ import {
   type Captured
 } from '../../__tests__/helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 const HOUR = 3_600_000
 
 /** A clock the test moves by hand, so TTLs expire without waiting. */

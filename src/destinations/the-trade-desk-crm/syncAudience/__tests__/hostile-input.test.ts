@@ -13,6 +13,7 @@ import definition from '../../index'
 import { leakedPiece, MARKER } from '../../pii/__tests__/support'
 import { LEFT_OUT_NOT_MEMBER } from '../functions'
 import { RESULT_CODES } from '../result-codes'
+import { engageEvent } from '../../../../testing/engage-events'
 
 const NOT_MEMBER_BODY = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
 
@@ -35,15 +36,8 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 /** An Engage audience event whose traits.email is `email`, whatever its type. */
 function audienceEvent(email: unknown, entered = true): SegmentEvent {
-  return createTestEvent({
-    type: 'track',
-    event: entered ? 'Audience Entered' : 'Audience Exited',
-    properties: { audience_key: 'hostile', hostile: entered },
-    context: {
-      personas: { computation_class: 'audience', computation_key: 'hostile' },
-      traits: email === undefined ? {} : { email }
-    }
-  })
+  // Hostile values are not always strings: the builder's type is for well-formed input, so this test casts.
+  return createTestEvent(engageEvent('hostile', { email: email as string | undefined, entered }))
 }
 
 /** A valid person `i`, sometimes with case, padding or gmail dots and +suffix; with the line TTD must get. */
@@ -91,21 +85,15 @@ const unmatched: string[] = []
 const recordUnmatched = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`)
 
 beforeAll(() => {
-  nock.disableNetConnect()
   nock.emitter.on('no match', recordUnmatched)
 })
 
 afterAll(() => {
   nock.emitter.removeListener('no match', recordUnmatched)
-  nock.enableNetConnect()
 })
 
 beforeEach(() => {
   unmatched.length = 0
-})
-
-afterEach(() => {
-  nock.cleanAll()
 })
 
 async function runBatch(events: SegmentEvent[], extraMapping: Record<string, string | number> = {}) {

@@ -1,4 +1,3 @@
-import nock from 'nock'
 import { createHash } from 'node:crypto'
 import { createTestIntegration } from '@segment/actions-core'
 import definition from '../../index'
@@ -10,10 +9,6 @@ import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../_
 import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
 
 const sha256b64 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64')
-
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
 
 describe('membership', () => {
   it('leaves exited members out of the upload and reports them as left out', async () => {

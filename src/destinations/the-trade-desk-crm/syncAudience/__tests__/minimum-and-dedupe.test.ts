@@ -3,10 +3,6 @@ import { audienceEvent, emailOf, enteredBatch } from '../../__tests__/helpers/ev
 import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
 import { RESULT_CODES } from '../result-codes'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 /** Records every request nock sees, matched or not, so "no request at all" can be asserted. */
 function countRequests(): { count: number } {
   const seen = { count: 0 }

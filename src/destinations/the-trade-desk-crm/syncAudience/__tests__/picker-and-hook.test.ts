@@ -11,10 +11,6 @@ import {
   unmatchedRequests
 } from '../../__tests__/helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 const unmatched = unmatchedRequests()
 
 const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })

@@ -10,10 +10,6 @@ import {
   unmatchedRequests
 } from '../../__tests__/helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 const unmatched = unmatchedRequests()
 
 /** The mapping as the runtime stores it after the hook saved a segment. */

@@ -13,10 +13,6 @@ import {
 } from '../../__tests__/helpers/ttd-nock'
 import { RESULT_CODES } from '../result-codes'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
 describe('finding the CRM segment', () => {

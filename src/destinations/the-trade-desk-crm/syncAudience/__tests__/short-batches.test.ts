@@ -1,4 +1,3 @@
-import nock from 'nock'
 import { MemoryStateContext } from '../../../../runner/memory-state-context'
 import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
 import { MIN_DISTINCT_IDENTIFIERS, SHORT_BATCH_DEFERRAL_HOURS, SYNC_WINDOW_HOURS } from '../../constants'
@@ -7,10 +6,6 @@ import { emailOf, enteredBatch, mapping } from '../../__tests__/helpers/events'
 import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
 import { freshMachine } from '../../__tests__/helpers/instances'
 import type { EventResult } from '../../__tests__/helpers/ttd-nock'
-
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
 
 const HOUR = 3_600_000
 

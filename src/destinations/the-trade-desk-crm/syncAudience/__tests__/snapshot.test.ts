@@ -2,20 +2,10 @@ import nock from 'nock'
 import { createHash } from 'node:crypto'
 import { API, audienceEvent, DROP_HOST, mapping, SETTINGS } from '../../__tests__/helpers/events'
 import { runBatch } from '../../__tests__/helpers/ttd-nock'
-
-/** Small seeded PRNG (mulberry32) so the batch, and so the snapshot, are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../../../../testing/engage-events'
 
 function seededBatch(count: number) {
-  const random = seeded(20261128)
+  const random = seededRandom(20261128)
   return Array.from({ length: count }, (_, i) => {
     const user = Math.floor(random() * 1e9).toString(36)
     return audienceEvent(i % 97 === 0 ? ` ${user}.Name+tag@Gmail.com ` : `${user}-${i}@example.org`)
@@ -52,10 +42,6 @@ function record(requests: RecordedRequest[]) {
     requests.push({ method: this.req.method, path: this.req.path, headers, body })
   }
 }
-
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
 
 it('sends exactly these requests to TTD for a seeded batch that creates its segment', async () => {
   const requests: RecordedRequest[] = []

@@ -13,10 +13,6 @@ import {
   runBatch
 } from '../../__tests__/helpers/ttd-nock'
 
-beforeAll(() => nock.disableNetConnect())
-afterEach(() => nock.cleanAll())
-afterAll(() => nock.enableNetConnect())
-
 const existing = [{ CrmDataId: 'crm-1', SegmentName: 'High Value', Region: 'US' }]
 
 describe('the upload', () => {
