@@ -8,6 +8,7 @@ import {
   type Region
 } from '../destinations/the-trade-desk-crm/constants'
 import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
+import { UsageError } from '../cli/usage-error'
 import { isLoopbackHost } from '../destinations/the-trade-desk-crm/loopback'
 import { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
 import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from './example'
@@ -19,10 +20,7 @@ export const MAX_BATCH_SIZE = 1_000_000
 
 export { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
 
-/** A mistake in how the runner was called: reported with the usage text and exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError'
-}
+export { UsageError }
 
 /** Where the sync goes: the sandbox embedded in the process, or a real TTD API with credentials from the env. */
 export type ApiTarget = { kind: 'sandbox' } | { kind: 'real'; apiBaseUrl: string; token: string; advertiserId: string }
