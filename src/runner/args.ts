@@ -8,6 +8,8 @@ import {
   type Region
 } from '../destinations/the-trade-desk-crm/constants'
 import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
+import { UsageError } from '../cli/usage-error'
+import { isLoopbackHost } from '../destinations/the-trade-desk-crm/loopback'
 import { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
 import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from './example'
 import { INPUT_FORMATS, type InputFormat } from './input'
@@ -18,10 +20,7 @@ export const MAX_BATCH_SIZE = 1_000_000
 
 export { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
 
-/** A mistake in how the runner was called: reported with the usage text and exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError'
-}
+export { UsageError }
 
 /** Where the sync goes: the sandbox embedded in the process, or a real TTD API with credentials from the env. */
 export type ApiTarget = { kind: 'sandbox' } | { kind: 'real'; apiBaseUrl: string; token: string; advertiserId: string }
@@ -211,7 +210,7 @@ function redisUrl(text: string): string {
 export function isLoopbackHttp(url: string): boolean {
   try {
     const parsed = new URL(url)
-    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)
+    return parsed.protocol === 'http:' && isLoopbackHost(parsed)
   } catch {
     return false
   }
@@ -224,7 +223,7 @@ function realApi(urlText: string, env: NodeJS.ProcessEnv): ApiTarget {
   } catch {
     throw new UsageError('--api-url must be an absolute URL, e.g. https://api.thetradedesk.com/v3.')
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+  const loopback = isLoopbackHost(url)
   // The token travels in a header: plain http is acceptable only to this machine.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     throw new UsageError('--api-url must use https (plain http only to localhost).')

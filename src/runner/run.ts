@@ -2,6 +2,7 @@ import { defaultValues, type JSONObject } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
 import type { PiiType } from '../destinations/the-trade-desk-crm/constants'
 import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
+import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import { startSandbox, type Sandbox } from '../sandbox'
 import { CoordinationUnavailableError, RedisEngageCache } from '../local-runtime/redis-engage-cache'
 import { isLoopbackHttp, parseRunnerArgs, UsageError, USAGE, type RunnerOptions } from './args'
@@ -201,7 +202,7 @@ export async function runRunner(
       io.stderr.write(`${error.message}\n`)
       return EXIT_USAGE
     }
-    io.stderr.write(`Sync failed: ${redact(error instanceof Error ? error.message : String(error), secrets)}\n`)
+    io.stderr.write(`Sync failed: ${redactSecrets(error instanceof Error ? error.message : String(error), secrets)}\n`)
     return EXIT_FAILED
   } finally {
     if (ownSandbox) await sandbox?.close()
@@ -261,10 +262,4 @@ function choosePiiType(options: RunnerOptions, shape: InputShape): PiiType {
 function describeShape(shape: InputShape): string {
   const format = { jsonl: 'JSON lines', json: 'a JSON array', csv: 'CSV' }[shape.format]
   return shape.gzip ? `${format}, gzip` : format
-}
-
-function redact(message: string, secrets: string[]): string {
-  let text = message
-  for (const secret of secrets) text = text.split(secret).join('[redacted]')
-  return text
 }

@@ -1,5 +1,6 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
+import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import { batchErrorMessage, eventFailureMessage, type Target } from './messages'
 import type { Outcome } from './outcomes'
 
@@ -298,8 +299,7 @@ export class SyncTally {
 
   /** Messages come from the destination and TTD, which never echo PII; the token is scrubbed regardless. */
   private clean(message: string): string {
-    let text = message
-    for (const secret of this.secrets) text = text.split(secret).join('[redacted]')
+    const text = redactSecrets(message, this.secrets)
     return text.length > MAX_MESSAGE_LENGTH ? text.slice(0, MAX_MESSAGE_LENGTH) + '…' : text
   }
 }

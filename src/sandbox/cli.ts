@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { isPortInUse, parsePort, portInUseMessage } from './port'
 import { startSandbox } from './server'
 import type { SandboxAccount } from './types'
+import { UsageError } from '../cli/usage-error'
 
 export const USAGE = `Usage: npm run sandbox -- [options]
 
@@ -18,7 +19,7 @@ Options:
   --help                     print this text
 `
 
-export class UsageError extends Error {}
+export { UsageError }
 
 const EXIT_USAGE = 2
 

@@ -10,6 +10,7 @@ import {
   type Region
 } from './constants'
 import { sha256Base64 } from './pii'
+import { isLoopbackHost } from './loopback'
 import { CallCutShortError, toSegmentError, TtdRejectedError, unreadableAnswer, type TtdOperation } from './errors'
 import type {
   CreateSegmentRequest,
@@ -146,7 +147,7 @@ export class TtdCrmClient {
       throw unreadableAnswer('request an upload location', 'the upload URL is not a URL')
     }
     if (parsed.protocol === 'https:') return
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)
+    const loopback = isLoopbackHost(parsed)
     if (parsed.protocol === 'http:' && loopback && this.config.allowLoopbackHttpDrops) return
     throw new TtdRejectedError(
       'The Trade Desk returned an upload location that is not https; no personal data was sent there. ' +

@@ -1,4 +1,5 @@
 import { HTTPError, IntegrationError, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
+import { redactSecrets } from './redact'
 
 /** The four calls of a sync, named as a marketer reads them in an error. */
 export type TtdOperation = 'list CRM segments' | 'create the CRM segment' | 'request an upload location' | 'upload'
@@ -176,7 +177,7 @@ function ttdMessage(error: HTTPError, token: string): string {
     .slice(0, 4 * MAX_TTD_MESSAGE_LENGTH)
     .replace(/\s+/g, ' ')
     .trim()
-  if (token) text = text.split(token).join('[redacted]')
+  text = redactSecrets(text, [token])
   if (text.length > MAX_TTD_MESSAGE_LENGTH) text = text.slice(0, MAX_TTD_MESSAGE_LENGTH) + '…'
   return text || error.response.statusText || 'no explanation given'
 }
