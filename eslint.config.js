@@ -12,8 +12,35 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }]
     }
   },
+  // Rooms import downward only (README, Layout): the destination knows no tool, the tools share the in-memory runtime
+  // pieces and the sandbox, and test support stays out of what runs. Tests may reach anything.
+  ...rooms([
+    ['src/destinations/**/*.ts', ['runner', 'server', 'sandbox', 'local-runtime', 'testing']],
+    ['src/local-runtime/**/*.ts', ['runner', 'server', 'sandbox', 'testing']],
+    ['src/sandbox/**/*.ts', ['runner', 'server', 'local-runtime', 'testing']],
+    ['src/server/**/*.ts', ['runner', 'testing']],
+    ['src/runner/**/*.ts', ['server', 'testing']]
+  ]),
   {
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   }
 )
+
+function rooms(table) {
+  return table.map(([files, forbidden]) => ({
+    files: [files],
+    ignores: ['**/__tests__/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((room) => ({
+            group: ['..', '../..', '../../..'].flatMap((up) => [`${up}/${room}`, `${up}/${room}/**`]),
+            message: `This room may not import src/${room}/ (see README, Layout).`
+          }))
+        }
+      ]
+    }
+  }))
+}

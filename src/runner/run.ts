@@ -9,7 +9,7 @@ import { isLoopbackHttp, parseRunnerArgs, UsageError, USAGE, type RunnerOptions 
 import { EXAMPLE_INPUT } from './example'
 import { ensureExampleAudience } from './example-audience'
 import { InputError, inspectInput, readBatches, type InputShape } from './input'
-import { MemoryStateContext } from './memory-state-context'
+import { MemoryStateContext } from '../local-runtime/memory-state-context'
 import { asNativeAudience, createNativeAudience, type NativeAudience } from './native-audience'
 import { ProgressDisplay } from './progress'
 import { segmentSizes } from './segment-sizes'

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Destination, type DestinationDefinition, type JSONObject, type StateContext } from '@segment/actions-core'
-import { MemoryStateContext } from '../runner/memory-state-context'
+import { MemoryStateContext } from '../local-runtime/memory-state-context'
 import { describeError } from './errors'
 import { HttpError, sendError, sendJson } from './http-json'
 import {

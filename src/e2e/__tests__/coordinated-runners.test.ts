@@ -1,6 +1,6 @@
 import { startRedis, type RedisProcess } from '../../local-runtime/__tests__/helpers/redis-server'
 import type { DropView, SegmentView } from '../../sandbox'
-import { engageEvent, tempDir, toJsonl } from '../../runner/__tests__/helpers/audience'
+import { engageEvent, tempDir, toJsonl } from '../../testing/audience-fixtures'
 import { runRunnerProcess, startSandboxProcess, type SandboxProcess } from './helpers/processes'
 
 const TOKEN = 'coordinated-e2e-token-0123456789'

@@ -7,8 +7,8 @@ import { defaultValues, Destination, RetryableError, type JSONObject, type Segme
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import type { Settings } from '../../destinations/the-trade-desk-crm/generated-types'
 import { MemoryEngageCache } from '../../local-runtime/memory-engage-cache'
-import { MemoryStateContext } from '../../runner/memory-state-context'
-import { engageEvent } from '../../runner/__tests__/helpers/audience'
+import { MemoryStateContext } from '../../local-runtime/memory-state-context'
+import { engageEvent } from '../../testing/audience-fixtures'
 import { startSandbox, type Sandbox } from '../../sandbox'
 
 const HOUR = 3_600_000

@@ -15,7 +15,7 @@ import {
 import type { RunnerDeps } from '../run'
 import { segmentSizes } from '../segment-sizes'
 import type { SyncSummary } from '../run-sync'
-import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from './helpers/audience'
+import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from '../../testing/audience-fixtures'
 
 const REPO = join(__dirname, '..', '..', '..')
 const files = tempDir()

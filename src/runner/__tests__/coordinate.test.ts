@@ -2,7 +2,7 @@ import { startSandbox, type Sandbox } from '../../sandbox'
 import { freePort } from '../../local-runtime/__tests__/helpers/redis-server'
 import { isLoopbackHttp, parseRunnerArgs, UsageError } from '../args'
 import { EXIT_USAGE, runRunner } from '../run'
-import { audienceMix, captureIo, tempDir, toJsonl } from './helpers/audience'
+import { audienceMix, captureIo, tempDir, toJsonl } from '../../testing/audience-fixtures'
 
 const files = tempDir()
 let sandbox: Sandbox | undefined

@@ -5,7 +5,7 @@ import { MIN_DISTINCT_IDENTIFIERS } from '../../destinations/the-trade-desk-crm/
 import { normalizeEmail } from '../../destinations/the-trade-desk-crm/pii'
 import { EXAMPLE_BATCH_SIZE } from '../example'
 import { ensureExampleAudience, exampleAudienceLines } from '../example-audience'
-import { tempDir } from './helpers/audience'
+import { tempDir } from '../../testing/audience-fixtures'
 
 /** The sha256 of the example as first committed: the seeded generator must keep writing it byte for byte. */
 const EXAMPLE_SHA256 = '7c565a4bb5723c6f9363f6da6b477fc5e6640c3e5633217c433045f76f20b3dd'

@@ -3,7 +3,7 @@ import { MIN_DISTINCT_IDENTIFIERS } from '../../destinations/the-trade-desk-crm/
 import { describeColumns, headerNames, identifierColumns, quoteOpenAfter } from '../csv-input'
 import { InputError, inspectInput, readBatches, type InputBatch, type InputSource } from '../input'
 import { MAX_LINE_BYTES, splitLines, type Line } from '../input-file'
-import { engageEvent, tempDir, toJsonl } from './helpers/audience'
+import { engageEvent, tempDir, toJsonl } from '../../testing/audience-fixtures'
 
 async function collect(iterable: AsyncIterable<InputBatch>): Promise<InputBatch[]> {
   const batches: InputBatch[] = []

@@ -1,7 +1,7 @@
 import { startSandbox, type Sandbox } from '../../sandbox'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, runRunner } from '../run'
 import type { SyncSummary } from '../run-sync'
-import { audienceMix, captureIo, memberKeyOfEmail, tempDir, toJsonl } from './helpers/audience'
+import { audienceMix, captureIo, memberKeyOfEmail, tempDir, toJsonl } from '../../testing/audience-fixtures'
 
 const files = tempDir()
 let sandbox: Sandbox

@@ -1,7 +1,7 @@
 import { LEFT_OUT_NOT_MEMBER } from '../../destinations/the-trade-desk-crm/syncAudience/functions'
 import { RESULT_CODES } from '../../destinations/the-trade-desk-crm/syncAudience/result-codes'
 import { classify, isExit, type MultiStatusEntry } from '../outcomes'
-import { engageEvent } from './helpers/audience'
+import { engageEvent } from '../../testing/audience-fixtures'
 
 const entered = engageEvent('a@example.com')
 const exited = engageEvent('a@example.com', { entered: false })

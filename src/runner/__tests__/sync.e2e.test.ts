@@ -1,9 +1,9 @@
 import { defaultValues, type JSONObject, type SegmentEvent } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox'
-import { MemoryStateContext } from '../memory-state-context'
+import { MemoryStateContext } from '../../local-runtime/memory-state-context'
 import { runSync, type BatchProgress, type SyncSummary } from '../run-sync'
-import { AUDIENCE_KEY, audienceMix, inBatches, memberKeyOfEmail } from './helpers/audience'
+import { AUDIENCE_KEY, audienceMix, inBatches, memberKeyOfEmail } from '../../testing/audience-fixtures'
 
 let sandbox: Sandbox | undefined
 

@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import { startSandbox, type Sandbox } from '../../sandbox'
-import { audienceMix, engageEvent } from '../../runner/__tests__/helpers/audience'
+import { audienceMix, engageEvent } from '../../testing/audience-fixtures'
 import { createLocalServer } from '../server'
 
 let sandbox: Sandbox

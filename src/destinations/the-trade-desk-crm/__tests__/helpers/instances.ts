@@ -1,5 +1,5 @@
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import { MemoryStateContext } from '../../../../runner/memory-state-context'
+import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
 import type { DestinationOptions } from '../../index'
 import { mapping as defaultMapping, SETTINGS } from './events'
 import type { EventResult } from './ttd-nock'

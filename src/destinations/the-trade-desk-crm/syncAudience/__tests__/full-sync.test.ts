@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { MemoryStateContext } from '../../../../runner/memory-state-context'
+import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
 import { SYNC_WINDOW_HOURS } from '../../constants'
 import { API, enteredBatch } from '../../__tests__/helpers/events'
 import {

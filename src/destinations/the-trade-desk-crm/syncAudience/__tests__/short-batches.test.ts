@@ -1,4 +1,4 @@
-import { MemoryStateContext } from '../../../../runner/memory-state-context'
+import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
 import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
 import { MIN_DISTINCT_IDENTIFIERS, SHORT_BATCH_DEFERRAL_HOURS, SYNC_WINDOW_HOURS } from '../../constants'
 import { normalizeEmail, sha256Base64 } from '../../pii'

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SegmentEvent } from '@segment/actions-core'
-import { normalizeEmail, sha256Base64 } from '../../../destinations/the-trade-desk-crm/pii'
-import type { InputBatch } from '../../input'
-import { engageEvent as buildEngageEvent } from '../../../testing/engage-events'
+import { normalizeEmail, sha256Base64 } from '../destinations/the-trade-desk-crm/pii'
+import type { InputBatch } from '../runner/input'
+import { engageEvent as buildEngageEvent } from './engage-events'
 
 export const AUDIENCE_KEY = 'runner_test_audience'
 
