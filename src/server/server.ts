@@ -1,17 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Destination, type DestinationDefinition, type JSONObject, type StateContext } from '@segment/actions-core'
 import { MemoryStateContext } from '../local-runtime/memory-state-context'
+import { answerErrors, requestUrl, sendJson } from '../http/answer'
+import { readJsonObject } from '../http/body'
+import { HttpError } from '../http/http-error'
+import { Router, methodNotAllowed } from '../http/router'
 import { describeError } from './errors'
-import { HttpError, sendError, sendJson } from './http-json'
-import {
-  actionRoute,
-  authenticateRoute,
-  authenticationRoute,
-  audienceRoute,
-  dynamicFieldRoute,
-  hookRoute,
-  type RouteContext
-} from './routes'
+import { DestinationRoutes, type RequestBody, type RouteAnswer } from './routes'
 
 export { describeError }
 
@@ -24,9 +19,13 @@ export interface LocalServerOptions {
   log?: (line: string) => void
 }
 
-type Route = { method: 'GET' | 'POST'; handle: (req: IncomingMessage) => Promise<{ status: number; body: unknown }> }
+/** Large enough for a full 100,000-event batch of Engage events, small enough to refuse a runaway upload. */
+export const MAX_BODY_BYTES = 128 * 1024 * 1024
 
-const AUDIENCE_ROUTES = ['/createAudience', '/getAudience']
+/** A route answers from the request's JSON body (GET routes get none). */
+type Route = (body: RequestBody) => Promise<RouteAnswer>
+
+const AUDIENCE_METHODS = ['createAudience', 'getAudience'] as const
 const HOOK_TYPES = ['onMappingSave', 'retlOnMappingSave'] as const
 
 /**
@@ -39,98 +38,75 @@ const HOOK_TYPES = ['onMappingSave', 'retlOnMappingSave'] as const
  */
 export function createLocalServer(options: LocalServerOptions): Server {
   const destination = new Destination<JSONObject>(options.definition)
-  const context: RouteContext = {
-    destination,
-    stateContext: options.stateContext ?? new MemoryStateContext()
-  }
-  // JSON drops the functions (perform, testAuthentication, ...), leaving what a client needs to build requests.
-  const definitionJson: unknown = JSON.parse(JSON.stringify(options.definition))
-
-  const routes = routeTable(options.definition, context, definitionJson)
+  const routes = new DestinationRoutes(destination, options.stateContext ?? new MemoryStateContext())
+  const router = routeTable(options.definition, routes)
   return createServer((req, res) => {
     const started = performance.now()
     const method = req.method ?? 'GET'
-    const path = pathOf(req.url)
+    const path = requestUrl(req).pathname
     res.on('finish', () => {
       options.log?.(`${method} ${path.slice(0, 200)} ${res.statusCode} ${Math.round(performance.now() - started)}ms`)
     })
-    dispatch(routes, options.definition.name, method, path, req, res).catch((error: unknown) => answerError(res, error))
+    answerErrors(req, res, answer(router, options.definition.name, method, path, req, res), (error) =>
+      answerError(res, error)
+    )
   })
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function routeTable(definition: DestinationDefinition<any>, context: RouteContext, definitionJson: unknown) {
-  const manifest: Route = { method: 'GET', handle: async () => ({ status: 200, body: definitionJson }) }
-  const routes = new Map<string, Route>([
-    ['/manifest', manifest],
-    ['/', manifest],
-    ['/authenticate', { method: 'POST', handle: (req) => authenticateRoute(context, req) }],
-    ['/authentication', { method: 'POST', handle: (req) => authenticationRoute(context, req) }]
-  ])
+function routeTable(definition: DestinationDefinition<any>, routes: DestinationRoutes): Router<Route> {
+  // JSON drops the functions (perform, testAuthentication, ...), leaving what a client needs to build requests.
+  const definitionJson: unknown = JSON.parse(JSON.stringify(definition))
+  const manifest: Route = async () => ({ status: 200, body: definitionJson })
+  const router = new Router<Route>()
+    .on('GET', '/manifest', manifest)
+    .on('GET', '/', manifest)
+    .on('POST', '/authenticate', (body) => routes.authenticate(body))
+    .on('POST', '/authentication', (body) => routes.authentication(body))
   const audienceConfig = (definition as { audienceConfig?: Record<string, unknown> }).audienceConfig
   if (typeof audienceConfig?.createAudience === 'function' && typeof audienceConfig?.getAudience === 'function') {
-    for (const method of ['createAudience', 'getAudience'] as const) {
-      routes.set(`/${method}`, { method: 'POST', handle: (req) => audienceRoute(context, method, req) })
-    }
+    for (const method of AUDIENCE_METHODS) router.on('POST', `/${method}`, (body) => routes.audience(method, body))
   }
   for (const [slug, action] of Object.entries(definition.actions)) {
-    routes.set(`/${slug}`, { method: 'POST', handle: (req) => actionRoute(context, slug, req) })
+    router.on('POST', `/${slug}`, (body) => routes.action(slug, body))
     for (const field of Object.keys(action.dynamicFields ?? {})) {
-      routes.set(`/${slug}/${field}`, { method: 'POST', handle: (req) => dynamicFieldRoute(context, slug, field, req) })
+      router.on('POST', `/${slug}/${field}`, (body) => routes.dynamicField(slug, field, body))
     }
     for (const hookType of HOOK_TYPES) {
-      if (!action.hooks?.[hookType]) continue
-      routes.set(`/${slug}/hooks/${hookType}`, {
-        method: 'POST',
-        handle: (req) => hookRoute(context, slug, hookType, req)
-      })
+      if (action.hooks?.[hookType])
+        router.on('POST', `/${slug}/hooks/${hookType}`, (body) => routes.hook(slug, hookType, body))
     }
   }
-  return routes
+  return router
 }
 
-async function dispatch(
-  routes: Map<string, Route>,
+async function answer(
+  router: Router<Route>,
   destinationName: string,
   method: string,
   path: string,
   req: IncomingMessage,
   res: ServerResponse
 ): Promise<void> {
-  const route = routes.get(path)
-  if (!route) {
-    req.resume()
-    if (AUDIENCE_ROUTES.includes(path)) {
+  const match = router.find(method, path)
+  if (!match.found) {
+    if (match.allowed.length > 0) throw methodNotAllowed(path, match.allowed)
+    if ((AUDIENCE_METHODS as readonly string[]).includes(path.slice(1))) {
       throw new HttpError(
         404,
         `${destinationName} has no audience methods (no audienceConfig with createAudience/getAudience): ` +
           'its segments are found or created by name while syncAudience runs.'
       )
     }
-    throw new HttpError(404, `No route ${path}. Routes: ${[...routes.keys()].join(', ')}.`)
+    throw new HttpError(404, `No route ${path}. Routes: ${router.paths.join(', ')}.`)
   }
-  if (method !== route.method) {
-    req.resume()
-    throw new HttpError(405, `${path} accepts ${route.method} only.`, { Allow: route.method })
-  }
-  const { status, body } = await route.handle(req)
-  sendJson(res, status, body)
+  const body = method === 'POST' ? await readJsonObject(req, MAX_BODY_BYTES) : {}
+  const { status, body: answerBody } = await match.route(body)
+  sendJson(res, status, answerBody)
 }
 
 function answerError(res: ServerResponse, error: unknown): void {
-  if (res.headersSent) {
-    res.destroy()
-    return
-  }
-  if (error instanceof HttpError) return sendError(res, error.status, error.message, {}, error.headers)
+  if (error instanceof HttpError) return sendJson(res, error.status, { ok: false, error: error.message }, error.headers)
   const { status, message, code } = describeError(error)
-  sendError(res, status, message, code ? { code } : {})
-}
-
-function pathOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '/', 'http://localhost').pathname
-  } catch {
-    return '/'
-  }
+  sendJson(res, status, { ok: false, error: message, ...(code ? { code } : {}) })
 }
