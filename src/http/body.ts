@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http'
 import { BodyError } from './http-error'
 
-// What is left of a refused body is read and thrown away up to this much; past it the connection is cut instead,
-// so a runaway upload cannot keep a server reading forever.
-const MAX_DRAIN_BYTES = 16 * 1024 * 1024
+// What is left of a refused body is read and thrown away up to this much (above the largest upload a sync makes, so
+// a refused one still gets its answer); past it the connection is cut, so a runaway client cannot keep a server
+// reading forever.
+const MAX_DRAIN_BYTES = 256 * 1024 * 1024
 
 /** The whole body as JSON, read up to maxBytes; a larger, empty or malformed body is a BodyError. */
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { HttpError, drain, sendRaw } from './http'
+import { sendText } from '../http/answer'
+import type { Router } from '../http/router'
+import type { Endpoint } from './context'
 
 // Plain files beside this module, edited as HTML, CSS and JS and served as they are: no build step. `npm run
 // build:tools` copies the folder next to the compiled sandbox.
@@ -32,18 +33,19 @@ export function isConsolePath(pathname: string): boolean {
 }
 
 /** GET / and its assets: the sandbox console. */
-export async function serveConsole(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-  const asset = ASSETS.get(pathname)
-  if (!asset) throw new HttpError(404, `No console file ${pathname}`)
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    await drain(req)
-    throw new HttpError(405, `${pathname} answers GET only`)
+export function addConsoleRoutes(router: Router<Endpoint>): void {
+  for (const [path, asset] of ASSETS) {
+    router.on(['GET', 'HEAD'], path, {
+      route: 'other',
+      handle: ({ res }) => {
+        let body = cache.get(asset.file)
+        if (body === undefined) {
+          body = readFileSync(join(ASSET_DIR, asset.file), 'utf8')
+          cache.set(asset.file, body)
+        }
+        // node:http leaves the body out of a HEAD answer itself, keeping its Content-Length
+        sendText(res, 200, body, asset.contentType, HEADERS)
+      }
+    })
   }
-  let body = cache.get(asset.file)
-  if (body === undefined) {
-    body = readFileSync(join(ASSET_DIR, asset.file), 'utf8')
-    cache.set(asset.file, body)
-  }
-  // node:http leaves the body out of a HEAD answer itself, keeping its Content-Length
-  sendRaw(res, 200, body, asset.contentType, HEADERS)
 }

@@ -1,8 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { SandboxContext } from './context'
-import { HttpError, readJsonObject, sendJson } from './http'
+import type { IncomingMessage } from 'node:http'
+import { sendJson } from '../http/answer'
+import { readJsonObject } from '../http/body'
+import { HttpError } from '../http/http-error'
+import { MAX_JSON_BODY_BYTES } from './answers'
+import type { SandboxCall, SandboxContext } from './context'
 import type { Segment } from './store'
-import { MERGE_MODES, PII_TYPES, REGIONS, type FaultRule, type MergeMode, type PiiType, type Region } from './types'
+import { MERGE_MODES, PII_TYPES, REGIONS, type MergeMode, type PiiType, type Region } from './types'
 
 // The host of the drop URL the insecureDropUrl fault hands out: not loopback, and .invalid never resolves, so a
 // client that uploads there anyway fails instead of sending identifiers somewhere real.
@@ -46,14 +49,9 @@ const PLACEHOLDER_SEGMENT = {
   firstPartyDataId: 0
 }
 
-export function handleList(
-  ctx: SandboxContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  advertiserId: string,
-  searchParams: URLSearchParams,
-  fault: FaultRule | undefined
-): void {
+/** GET /v3/crmdata/segment/{advertiserId}[?pagingToken=]: one page of the advertiser's segments. */
+export function handleList(ctx: SandboxContext, { req, res, params, url, fault }: SandboxCall): void {
+  const { advertiserId } = params
   requireAccess(ctx, requireKnownToken(ctx, req), advertiserId)
   if (fault?.repeatPagingToken) {
     const first = ctx.store.firstSegments(advertiserId)
@@ -61,7 +59,7 @@ export function handleList(
     sendJson(res, 200, { Segments: page.map(segmentJson), PagingToken: ctx.store.repeatedPagingToken(advertiserId) })
     return
   }
-  const pagingToken = searchParams.get('pagingToken') ?? undefined
+  const pagingToken = url.searchParams.get('pagingToken') ?? undefined
   const result = ctx.store.listPage(advertiserId, pagingToken)
   if (result === 'bad-paging-token') throw new HttpError(400, 'PagingToken is not valid for this advertiser')
   sendJson(res, 200, { Segments: result.segments.map(segmentJson), PagingToken: result.pagingToken })
@@ -83,9 +81,10 @@ function requireOneOf<T extends string>(body: Record<string, unknown>, field: st
   return value as T
 }
 
-export async function handleCreate(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** POST /v3/crmdata/segment: creates a segment for an advertiser the token has rights on. */
+export async function handleCreate(ctx: SandboxContext, { req, res }: SandboxCall): Promise<void> {
   const token = requireKnownToken(ctx, req)
-  const body = await readJsonObject(req)
+  const body = await readJsonObject(req, MAX_JSON_BODY_BYTES)
   const advertiserId = requireNonEmptyString(body, 'AdvertiserId')
   requireAccess(ctx, token, advertiserId)
   const segmentName = requireNonEmptyString(body, 'SegmentName')
@@ -94,17 +93,12 @@ export async function handleCreate(ctx: SandboxContext, req: IncomingMessage, re
   sendJson(res, 200, { CrmDataId: segment.crmDataId, FirstPartyDataId: segment.firstPartyDataId })
 }
 
-export async function handleDrop(
-  ctx: SandboxContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  advertiserId: string,
-  crmDataId: string,
-  fault: FaultRule | undefined
-): Promise<void> {
+/** POST /v3/crmdata/segment/{advertiserId}/{crmDataId}: a drop, whose Url takes one upload. */
+export async function handleDrop(ctx: SandboxContext, { req, res, params, fault }: SandboxCall): Promise<void> {
+  const { advertiserId, crmDataId } = params
   const token = requireKnownToken(ctx, req)
   requireAccess(ctx, token, advertiserId)
-  const body = await readJsonObject(req)
+  const body = await readJsonObject(req, MAX_JSON_BODY_BYTES)
   if ('RetentionEnabled' in body) {
     throw new HttpError(400, 'RetentionEnabled was removed from this request on 2024-09-30; do not send it')
   }

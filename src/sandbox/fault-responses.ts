@@ -1,6 +1,8 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import { sendJson, sendText } from '../http/answer'
+import { drain } from '../http/body'
+import { sendMessage } from './answers'
 import type { SandboxContext } from './context'
-import { drain, sendJson, sendMessage, sendRaw } from './http'
 import type { BrokenBody, FaultRule, SandboxRoute } from './types'
 
 // Each is what a connection cut mid-answer would leave: the start of the route's real JSON.
@@ -37,7 +39,7 @@ export async function applyFault(
       rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {}
     sendMessage(res, rule.status, `${STATUS_CODES[rule.status] ?? 'Error'} (sandbox fault)`, headers)
   } else if (rule.malformedJson) {
-    sendRaw(res, 200, TRUNCATED_BODIES[route], 'application/json; charset=utf-8', {})
+    sendText(res, 200, TRUNCATED_BODIES[route], 'application/json; charset=utf-8')
   } else {
     sendJson(res, 200, {})
   }

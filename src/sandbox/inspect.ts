@@ -1,7 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { SandboxContext } from './context'
+import { sendJson } from '../http/answer'
+import { readJson, readJsonObject } from '../http/body'
+import { HttpError } from '../http/http-error'
+import type { Router } from '../http/router'
+import { MAX_JSON_BODY_BYTES } from './answers'
+import type { Endpoint, SandboxCall, SandboxContext } from './context'
 import { FaultRuleError } from './faults'
-import { HttpError, readJsonBody, readJsonObject, sendJson } from './http'
 import { lookUpIdentifier } from './lookup'
 import { buildOverview } from './overview'
 
@@ -16,49 +19,76 @@ const MAX_IDENTIFIER_LENGTH = 1000
  * need no token: the sandbox only ever listens on loopback, and the views hold no raw PII (members are counted).
  * The lookup takes its identifier in a POST body, never in the URL, so it stays out of request records and logs.
  */
-export async function handleInspect(
-  ctx: SandboxContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  pathname: string,
-  searchParams: URLSearchParams
-): Promise<void> {
-  const resource = pathname.slice(INSPECT_PREFIX.length)
-  const method = req.method ?? 'GET'
-  if (resource === 'segments' && method === 'GET') {
-    return sendJson(res, 200, ctx.store.segmentViews(searchParams.get('advertiserId') ?? undefined))
+export function addInspectRoutes(router: Router<Endpoint>, ctx: SandboxContext): void {
+  const view = (handle: (call: SandboxCall) => Promise<void> | void): Endpoint => ({ route: 'other', handle })
+  router
+    .on(
+      'GET',
+      `${INSPECT_PREFIX}segments`,
+      view(({ res, url }) =>
+        sendJson(res, 200, ctx.store.segmentViews(url.searchParams.get('advertiserId') ?? undefined))
+      )
+    )
+    .on(
+      'GET',
+      `${INSPECT_PREFIX}overview`,
+      view(({ res }) => sendJson(res, 200, buildOverview(ctx)))
+    )
+    .on(
+      'POST',
+      LOOKUP_PATH,
+      view((call) => lookUp(ctx, call))
+    )
+    .on(
+      'GET',
+      `${INSPECT_PREFIX}drops`,
+      view(({ res, url }) =>
+        sendJson(res, 200, ctx.store.dropViews(url.searchParams.get('crmDataId') ?? undefined, ctx.now()))
+      )
+    )
+    .on(
+      'GET',
+      `${INSPECT_PREFIX}faults`,
+      view(({ res }) => sendJson(res, 200, ctx.faults.list()))
+    )
+    .on(
+      'DELETE',
+      `${INSPECT_PREFIX}faults`,
+      view(({ res }) => {
+        ctx.faults.clear()
+        sendJson(res, 200, [])
+      })
+    )
+    .on(
+      'PUT',
+      `${INSPECT_PREFIX}faults`,
+      view((call) => setFaults(ctx, call))
+    )
+}
+
+/** The lookup refuses other methods with a hint: the identifier belongs in a POST body, never in a URL. */
+export function lookupMethodNotAllowed(): HttpError {
+  return new HttpError(405, 'Send the identifier as {"identifier": "..."} in a POST body', { Allow: 'POST' })
+}
+
+async function lookUp(ctx: SandboxContext, { req, res }: SandboxCall): Promise<void> {
+  const identifier = (await readJsonObject(req, MAX_JSON_BODY_BYTES)).identifier
+  if (typeof identifier !== 'string' || identifier.trim() === '') {
+    throw new HttpError(400, 'identifier is required: an email address, a phone number (E.164) or a SHA-256 digest')
   }
-  if (resource === 'overview' && method === 'GET') return sendJson(res, 200, buildOverview(ctx))
-  if (resource === 'lookup') {
-    if (method !== 'POST') throw new HttpError(405, 'Send the identifier as {"identifier": "..."} in a POST body')
-    const identifier = (await readJsonObject(req)).identifier
-    if (typeof identifier !== 'string' || identifier.trim() === '') {
-      throw new HttpError(400, 'identifier is required: an email address, a phone number (E.164) or a SHA-256 digest')
-    }
-    if (identifier.length > MAX_IDENTIFIER_LENGTH) {
-      throw new HttpError(400, `identifier is longer than ${MAX_IDENTIFIER_LENGTH} characters`)
-    }
-    return sendJson(res, 200, lookUpIdentifier(ctx.store, identifier))
+  if (identifier.length > MAX_IDENTIFIER_LENGTH) {
+    throw new HttpError(400, `identifier is longer than ${MAX_IDENTIFIER_LENGTH} characters`)
   }
-  if (resource === 'drops' && method === 'GET') {
-    return sendJson(res, 200, ctx.store.dropViews(searchParams.get('crmDataId') ?? undefined, ctx.now()))
+  sendJson(res, 200, lookUpIdentifier(ctx.store, identifier))
+}
+
+async function setFaults(ctx: SandboxContext, { req, res }: SandboxCall): Promise<void> {
+  const rules = await readJson(req, MAX_JSON_BODY_BYTES)
+  try {
+    ctx.faults.set(rules)
+  } catch (error) {
+    if (error instanceof FaultRuleError) throw new HttpError(400, error.message)
+    throw error
   }
-  if (resource === 'faults') {
-    if (method === 'GET') return sendJson(res, 200, ctx.faults.list())
-    if (method === 'DELETE') {
-      ctx.faults.clear()
-      return sendJson(res, 200, [])
-    }
-    if (method === 'PUT') {
-      const rules = await readJsonBody(req)
-      try {
-        ctx.faults.set(rules)
-      } catch (error) {
-        if (error instanceof FaultRuleError) throw new HttpError(400, error.message)
-        throw error
-      }
-      return sendJson(res, 200, ctx.faults.list())
-    }
-  }
-  throw new HttpError(404, `No sandbox route for ${method} ${pathname}`)
+  sendJson(res, 200, ctx.faults.list())
 }

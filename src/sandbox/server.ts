@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { SandboxContext } from './context'
+import { answerErrors, requestUrl } from '../http/answer'
+import { HttpError } from '../http/http-error'
+import { Router, methodNotAllowed, type RouteMatch } from '../http/router'
+import { answerError } from './answers'
+import type { Endpoint, SandboxContext } from './context'
 import { handleCreate, handleDrop, handleList } from './crm-routes'
-import { isConsolePath, serveConsole } from './console-page'
+import { addConsoleRoutes, isConsolePath } from './console-page'
 import { applyFault } from './fault-responses'
 import { FaultBook } from './faults'
-import { HttpError, drain, sendMessage } from './http'
 import { memberKey } from './identifiers'
-import { INSPECT_PREFIX, LOOKUP_PATH, handleInspect } from './inspect'
+import { INSPECT_PREFIX, LOOKUP_PATH, addInspectRoutes, lookupMethodNotAllowed } from './inspect'
 import { SandboxStore, segmentView } from './store'
 import { handleUpload } from './upload-route'
 import {
@@ -23,36 +26,48 @@ import {
 
 export const DEFAULT_ADVERTISER_ID = 'sandbox-advertiser'
 
-type RouteMatch =
-  | { route: 'list'; advertiserId: string }
-  | { route: 'create' }
-  | { route: 'drop'; advertiserId: string; crmDataId: string }
-  | { route: 'upload'; uploadId: string }
-  | { route: 'other' }
-
-function decodeSegment(segment: string): string | undefined {
-  try {
-    const decoded = decodeURIComponent(segment)
-    return decoded === '' ? undefined : decoded
-  } catch {
-    return undefined
-  }
+/** TTD's four routes, then the sandbox's own views and console page. */
+function sandboxRouter(ctx: SandboxContext): Router<Endpoint> {
+  const router = new Router<Endpoint>()
+    .on('GET', '/v3/crmdata/segment/:advertiserId', { route: 'list', handle: (call) => handleList(ctx, call) })
+    .on('POST', '/v3/crmdata/segment', { route: 'create', handle: (call) => handleCreate(ctx, call) })
+    .on('POST', '/v3/crmdata/segment/:advertiserId/:crmDataId', {
+      route: 'drop',
+      handle: (call) => handleDrop(ctx, call)
+    })
+    .on('PUT', '/drops/:uploadId', { route: 'upload', handle: (call) => handleUpload(ctx, call) })
+  addInspectRoutes(router, ctx)
+  addConsoleRoutes(router)
+  return router
 }
 
-function matchRoute(method: string, pathname: string): RouteMatch {
-  const parts = pathname.split('/')
-  if (method === 'PUT' && parts.length === 3 && parts[1] === 'drops' && parts[2] !== '') {
-    return { route: 'upload', uploadId: parts[2] }
+/**
+ * What a request no route takes is answered. The sandbox's own pages answer a wrong method 405; TTD's routes answer
+ * it 404 as any path they do not have, which is what the sandbox has always told a client.
+ */
+function unmatched(method: string, pathname: string, allowed: readonly string[]): HttpError {
+  if (pathname === LOOKUP_PATH) return lookupMethodNotAllowed()
+  if (allowed.length > 0 && (pathname.startsWith(INSPECT_PREFIX) || isConsolePath(pathname))) {
+    return methodNotAllowed(pathname, allowed)
   }
-  if (parts[1] !== 'v3' || parts[2] !== 'crmdata' || parts[3] !== 'segment') return { route: 'other' }
-  const ids = parts.slice(4).map(decodeSegment)
-  if (ids.some((id) => id === undefined)) return { route: 'other' }
-  if (method === 'POST' && ids.length === 0) return { route: 'create' }
-  if (method === 'GET' && ids.length === 1) return { route: 'list', advertiserId: ids[0] as string }
-  if (method === 'POST' && ids.length === 2) {
-    return { route: 'drop', advertiserId: ids[0] as string, crmDataId: ids[1] as string }
+  return new HttpError(404, `No route for ${method} ${pathname}`)
+}
+
+async function serve(
+  ctx: SandboxContext,
+  match: RouteMatch<Endpoint>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL
+): Promise<void> {
+  if (!match.found) throw unmatched(req.method ?? 'GET', url.pathname, match.allowed)
+  const { route, handle } = match.route
+  let fault: FaultRule | undefined
+  if (route !== 'other') {
+    fault = ctx.faults.take(route)
+    if (fault && (await applyFault(ctx, fault, route, req, res))) return
   }
-  return { route: 'other' }
+  await handle({ req, res, params: match.params, url, fault })
 }
 
 interface Settings {
@@ -92,34 +107,6 @@ function resolveSettings(options: SandboxOptions): Settings {
   }
 }
 
-async function route(
-  ctx: SandboxContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  match: RouteMatch,
-  url: URL
-): Promise<void> {
-  let fault: FaultRule | undefined
-  if (match.route !== 'other') {
-    fault = ctx.faults.take(match.route)
-    if (fault && (await applyFault(ctx, fault, match.route, req, res))) return
-  }
-  switch (match.route) {
-    case 'list':
-      return handleList(ctx, req, res, match.advertiserId, url.searchParams, fault)
-    case 'create':
-      return handleCreate(ctx, req, res)
-    case 'drop':
-      return handleDrop(ctx, req, res, match.advertiserId, match.crmDataId, fault)
-    case 'upload':
-      return handleUpload(ctx, req, res, match.uploadId)
-    case 'other':
-      if (url.pathname.startsWith(INSPECT_PREFIX)) return handleInspect(ctx, req, res, url.pathname, url.searchParams)
-      if (isConsolePath(url.pathname)) return serveConsole(req, res, url.pathname)
-      throw new HttpError(404, `No route for ${req.method} ${url.pathname}`)
-  }
-}
-
 /** Starts a TTD CRM API sandbox on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const settings = resolveSettings(options)
@@ -151,19 +138,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       })
   }
 
+  const router = sandboxRouter(ctx)
   const server = createServer((req, res) => {
     const started = performance.now()
     const method = req.method ?? 'GET'
-    let url: URL
-    try {
-      url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    } catch {
-      url = new URL('http://127.0.0.1/')
-    }
-    const match = matchRoute(method, url.pathname)
+    const url = requestUrl(req)
+    const match = router.find(method, url.pathname)
+    const route = match.found ? match.route.route : 'other'
     const record: RequestRecord = {
       method,
-      route: match.route,
+      route,
       // a lookup's identifier belongs in its body; one put in the URL anyway is not kept
       path: url.pathname === LOOKUP_PATH ? url.pathname : url.pathname + url.search,
       status: 0,
@@ -175,14 +159,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     })
     res.on('close', () => {
       // Paths are left out: drop paths are capability URLs, and a misbehaving client could put anything in one.
-      log?.(`${method} ${match.route} ${record.status || 'reset'} ${Math.round(performance.now() - started)}ms`)
+      log?.(`${method} ${route} ${record.status || 'reset'} ${Math.round(performance.now() - started)}ms`)
     })
-    route(ctx, req, res, match, url).catch(async (error: unknown) => {
-      if (res.headersSent || res.destroyed) return
-      await drain(req)
-      if (error instanceof HttpError) sendMessage(res, error.status, error.message)
-      else sendMessage(res, 500, 'Sandbox internal error')
-    })
+    answerErrors(req, res, serve(ctx, match, req, res, url), (error) => answerError(res, error))
   })
 
   await new Promise<void>((resolve, reject) => {

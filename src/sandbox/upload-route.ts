@@ -1,19 +1,14 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { SandboxContext } from './context'
-import { drain, sendMessage, sendXmlError } from './http'
+import { drain } from '../http/body'
+import { sendMessage, sendXmlError } from './answers'
+import type { SandboxCall, SandboxContext } from './context'
 import { UploadParser } from './upload-parser'
 
 /**
  * PUT {drop Url}: the pre-signed upload location. Like a storage host it needs no TTD-Auth and answers its own
  * refusals as S3-style XML; the identifier-count rule is TTD's and answers with TTD's JSON Message.
  */
-export async function handleUpload(
-  ctx: SandboxContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  uploadId: string
-): Promise<void> {
-  const drop = ctx.store.dropByUploadId(uploadId)
+export async function handleUpload(ctx: SandboxContext, { req, res, params }: SandboxCall): Promise<void> {
+  const drop = ctx.store.dropByUploadId(params.uploadId)
   if (!drop) {
     await drain(req)
     return sendXmlError(res, 404, 'NoSuchUpload', 'The specified upload does not exist')
