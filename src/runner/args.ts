@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import {
   DEFAULT_BATCH_SIZE,
   MIN_BATCH_SIZE,
@@ -8,6 +7,7 @@ import {
   type Region
 } from '../destinations/the-trade-desk-crm/constants'
 import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
+import { parseOptions } from '../cli/parse-options'
 import { UsageError } from '../cli/usage-error'
 import { isLoopbackHost } from '../destinations/the-trade-desk-crm/loopback'
 import { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
@@ -101,30 +101,20 @@ Exit codes:
 
 /** Pure: turns argv and the environment into runner options, or throws a UsageError saying what is wrong. */
 export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedArgs {
-  let values
-  try {
-    ;({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        input: { type: 'string' },
-        'segment-name': { type: 'string' },
-        region: { type: 'string' },
-        'pii-type': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'api-url': { type: 'string' },
-        'audience-name': { type: 'string' },
-        coordinate: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        format: { type: 'string' },
-        'keep-sandbox': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false }
-      }
-    }))
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error))
-  }
+  const values = parseOptions(argv, {
+    input: { type: 'string' },
+    'segment-name': { type: 'string' },
+    region: { type: 'string' },
+    'pii-type': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'api-url': { type: 'string' },
+    'audience-name': { type: 'string' },
+    coordinate: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    format: { type: 'string' },
+    'keep-sandbox': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false }
+  })
   if (values.help) return { kind: 'help' }
 
   const usingExample = values.input === undefined

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { isPortInUse, parsePort, portInUseMessage } from './port'
 import { startSandbox } from './server'
 import type { SandboxAccount } from './types'
+import { parseOptions } from '../cli/parse-options'
 import { UsageError } from '../cli/usage-error'
 
 export const USAGE = `Usage: npm run sandbox -- [options]
@@ -23,30 +24,20 @@ export { UsageError }
 
 const EXIT_USAGE = 2
 
-const OPTIONS_WITH_VALUES = new Set(['port', 'page-size', 'drop-ttl-seconds', 'min-distinct', 'token', 'advertiser-id'])
+const OPTIONS = {
+  port: { type: 'string' },
+  'page-size': { type: 'string' },
+  'drop-ttl-seconds': { type: 'string' },
+  'min-distinct': { type: 'string' },
+  token: { type: 'string' },
+  'advertiser-id': { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const
 
+/** The options given, by name, each as its text ("true" for --help); a mistake is a UsageError. */
 export function parseArgs(argv: string[]): Map<string, string> {
-  const args = new Map<string, string>()
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '--help' || arg === '-h') {
-      args.set('help', 'true')
-      continue
-    }
-    if (!arg.startsWith('--')) throw new UsageError(`Unexpected argument ${arg}`)
-    const equals = arg.indexOf('=')
-    const name = equals === -1 ? arg.slice(2) : arg.slice(2, equals)
-    if (!OPTIONS_WITH_VALUES.has(name)) throw new UsageError(`Unknown option --${name}`)
-    if (equals !== -1) {
-      args.set(name, arg.slice(equals + 1))
-    } else {
-      const value = argv[i + 1]
-      if (value === undefined || value.startsWith('--')) throw new UsageError(`${arg} needs a value`)
-      args.set(name, value)
-      i++
-    }
-  }
-  return args
+  const values = parseOptions(argv, OPTIONS)
+  return new Map(Object.entries(values).map(([name, value]) => [name, String(value)]))
 }
 
 function integer(args: Map<string, string>, name: string): number | undefined {

@@ -1,5 +1,6 @@
 // npm run serve [-- --sandbox] [--port n]: Segment's local actions server for this destination (default port 3000).
-import { parseArgs } from 'node:util'
+import { parseOptions } from '../cli/parse-options'
+import { UsageError } from '../cli/usage-error'
 import type { AddressInfo } from 'node:net'
 import theTradeDeskCrm, { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
 import { isPortInUse, parsePort, portInUseMessage, startSandbox, type Sandbox } from '../sandbox'
@@ -26,15 +27,14 @@ Options:
 async function main(): Promise<number> {
   let values
   try {
-    ;({ values } = parseArgs({
-      options: {
-        sandbox: { type: 'boolean', default: false },
-        port: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false }
-      }
-    }))
+    values = parseOptions(process.argv.slice(2), {
+      sandbox: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false }
+    })
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`)
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`${error.message}\n\n${USAGE}`)
     return 2
   }
   if (values.help) {

@@ -99,10 +99,10 @@ describe('parseRunnerArgs', () => {
     [['--batch-size', '1000001'], /to 1000000/],
     [['--segment-name', '   '], /--segment-name needs a non-empty value/],
     [['--input', ''], /--input needs a non-empty value/],
-    [['--verbose'], /Unknown option '--verbose'/],
-    [['--token', 'abc'], /Unknown option '--token'/],
-    [['extra.jsonl'], /positional/],
-    [['--region'], /argument missing/]
+    [['--verbose'], /^Unknown option --verbose$/],
+    [['--token', 'abc'], /^Unknown option --token$/],
+    [['extra.jsonl'], /^Unexpected argument extra.jsonl$/],
+    [['--region'], /^--region needs a value$/]
   ])('refuses %j', (argv, message) => {
     expect(usageError(argv)).toMatch(message)
   })
