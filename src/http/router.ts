@@ -55,5 +55,5 @@ export class Router<Route> {
 
 /** 405 for a path that takes other methods, naming them in Allow. */
 export function methodNotAllowed(pathname: string, allowed: readonly string[]): HttpError {
-  return new HttpError(405, `${pathname} accepts ${allowed.join(' and ')} only.`, { Allow: allowed.join(', ') })
+  return new HttpError(405, `${pathname} accepts ${allowed.join(', ')} only.`, { Allow: allowed.join(', ') })
 }

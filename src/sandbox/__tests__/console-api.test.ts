@@ -94,6 +94,36 @@ describe('sandbox console: page and overview', () => {
     sandbox.clearFaults()
   })
 
+  it('answers a wrong method on its own pages 405 naming the right ones, and a lookup by GET with a hint', async () => {
+    const post = await fetch(`${sandbox.origin}/_sandbox/segments`, { method: 'POST', body: '{}' })
+    expect([post.status, post.headers.get('allow'), await post.json()]).toEqual([
+      405,
+      'GET',
+      { Message: '/_sandbox/segments accepts GET only.' }
+    ])
+    const faults = await fetch(`${sandbox.origin}/_sandbox/faults`, { method: 'POST', body: '[]' })
+    expect([faults.status, faults.headers.get('allow')]).toEqual([405, 'GET, PUT, DELETE'])
+    const page = await fetch(sandbox.consoleUrl, { method: 'DELETE' })
+    expect([page.status, page.headers.get('allow')]).toEqual([405, 'GET, HEAD'])
+    const lookup = await fetch(`${sandbox.origin}/_sandbox/lookup`)
+    expect([lookup.status, lookup.headers.get('allow'), await lookup.json()]).toEqual([
+      405,
+      'POST',
+      { Message: 'Send the identifier as {"identifier": "..."} in a POST body' }
+    ])
+  })
+
+  it("refuses a body over its 1 MiB limit with 413 in TTD's voice, and an empty one with 400", async () => {
+    const big = await fetch(`${sandbox.origin}/_sandbox/lookup`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024) })
+    expect([big.status, big.headers.get('connection'), await big.json()]).toEqual([
+      413,
+      'close',
+      { Message: 'Request body is too large' }
+    ])
+    const empty = await fetch(`${sandbox.origin}/_sandbox/lookup`, { method: 'POST', body: '' })
+    expect([empty.status, await empty.json()]).toEqual([400, { Message: 'Request body must be JSON; it is empty' }])
+  })
+
   it('keeps only the latest drops of a segment and counts the ones left out', async () => {
     const crmDataId = await createSegment(sandbox, 'Busy')
     const total = MAX_DROPS_PER_SEGMENT + 3
