@@ -42,8 +42,8 @@ function sandboxRouter(ctx: SandboxContext): Router<Endpoint> {
 }
 
 /**
- * What a request no route takes is answered. The sandbox's own pages answer a wrong method 405; TTD's routes answer
- * it 404 as any path they do not have, which is what the sandbox has always told a client.
+ * The refusal of a request no route takes. The sandbox's own pages answer a wrong method 405; TTD's routes answer
+ * it 404 like any path they do not have, as the sandbox always has.
  */
 function unmatched(method: string, pathname: string, allowed: readonly string[]): HttpError {
   if (pathname === LOOKUP_PATH) return lookupMethodNotAllowed()

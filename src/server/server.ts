@@ -20,7 +20,7 @@ export interface LocalServerOptions {
 }
 
 /** Large enough for a full 100,000-event batch of Engage events, small enough to refuse a runaway upload. */
-export const MAX_BODY_BYTES = 128 * 1024 * 1024
+const MAX_BODY_BYTES = 128 * 1024 * 1024
 
 /** A route answers from the request's JSON body (GET routes get none). */
 type Route = (body: RequestBody) => Promise<RouteAnswer>
