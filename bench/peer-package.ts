@@ -7,7 +7,7 @@
 //    peer's own feature flag, read from its source, and checks the stub was never called.
 // Nothing else of the 6,900-file package is loaded, so its other dependencies are not installed.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs'
 import { homedir } from 'node:os'
 import Module from 'node:module'
 import { join } from 'node:path'
@@ -66,11 +66,23 @@ function fetchPeer(root: string, log: (line: string) => void): void {
   rmSync(join(root, tarball))
 }
 
+/**
+ * Points the cache's actions-core at this checkout's copy. The cache outlives checkouts, so a link left by another
+ * (possibly deleted) checkout is replaced rather than trusted.
+ */
 function linkActionsCore(root: string): void {
   const link = join(root, 'node_modules', '@segment', 'actions-core')
-  if (existsSync(link)) return
+  const target = join(__dirname, '..', 'node_modules', '@segment', 'actions-core')
+  let current: string | undefined
+  try {
+    current = readlinkSync(link)
+  } catch {
+    current = undefined
+  }
+  if (current === target) return
+  rmSync(link, { force: true, recursive: true })
   mkdirSync(join(root, 'node_modules', '@segment'), { recursive: true })
-  symlinkSync(join(__dirname, '..', 'node_modules', '@segment', 'actions-core'), link, 'dir')
+  symlinkSync(target, link, 'dir')
 }
 
 function loadDefinition(dir: string): Omit<Peer, 'dir'> {

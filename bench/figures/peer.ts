@@ -49,6 +49,10 @@ function redirected(peer: Peer, apiBaseUrl: string): DestinationDefinition<JSONO
       )) as RequestClient
   return {
     ...peer.definition,
+    // actions-core caches each action's compiled payload schema under "<destination name>:<action title>", and
+    // both destinations are "The Trade Desk CRM" with "Sync Audience to CRM Data Segment": without its own name
+    // the peer would be validated against whichever schema was compiled first.
+    name: `${peer.definition.name} (${PEER_PACKAGE}@${PEER_VERSION})`,
     actions: { syncAudience: { ...action, performBatch: (request, data) => performBatch(redirect(request), data) } }
   }
 }

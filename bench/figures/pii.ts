@@ -47,10 +47,8 @@ export function hashFloor(fixture: PiiFixture): number {
  * the group's distinct lines as performSyncBatch does (its line table keeps them in an array; a Set is copied).
  */
 export function pipeline(fixture: PiiFixture): Buffer<ArrayBuffer> {
-  const plans = planBatch(fixture.payloads, fixture.membership)
-  const first = plans.find((plan) => plan.kind === 'member')
-  if (!first || first.kind !== 'member') return Buffer.alloc(0)
-  return toUploadBody(first.group.lines.lines)
+  const [first] = planBatch(fixture.payloads, fixture.membership).groups
+  return first ? toUploadBody(first.lines.lines) : Buffer.alloc(0)
 }
 
 export function piiFigure(fixture: PiiFixture): Figure {

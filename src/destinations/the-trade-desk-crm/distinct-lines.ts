@@ -5,6 +5,8 @@ const FNV_PRIME = 0x01000193
 const INITIAL_SLOTS = 1024
 /** A probe run this long means the table is being fed crafted collisions: a Set takes over. */
 const MAX_PROBES = 64
+/** Most lines a table is made ready for up front (4 MB of slots); a bigger batch grows the table as it goes. */
+const MAX_PRESIZED_LINES = 500_000
 /** Leading characters of a base64 SHA-256 digest that key the table: 48 random bits are plenty. */
 const DIGEST_KEY_CHARS = 8
 
@@ -24,11 +26,22 @@ export type LineKind = 'text' | 'digest'
 export class DistinctLines {
   readonly lines: string[] = []
   private codes: number[] = []
-  private slots = new Int32Array(INITIAL_SLOTS)
+  private slots: Int32Array
   private readonly seed = randomInt(0x7fffffff)
   private fallback: Set<string> | undefined
 
-  constructor(private readonly kind: LineKind = 'text') {}
+  /**
+   * `expected`: how many lines may come (a batch's length), so that the table is made big enough once instead
+   * of doubling its way there; it is only a hint, bounded, and the table still grows past it.
+   */
+  constructor(
+    private readonly kind: LineKind = 'text',
+    expected = 0
+  ) {
+    let slots = INITIAL_SLOTS
+    while (slots < Math.min(expected, MAX_PRESIZED_LINES) * 2) slots *= 2
+    this.slots = new Int32Array(slots)
+  }
 
   get size(): number {
     return this.lines.length

@@ -29,16 +29,32 @@ export const LEFT_OUT_NOT_MEMBER =
   'left drop out then.'
 
 /** The events of a batch that go to one segment with one PII type. Usually there is exactly one. */
-interface UploadGroup {
+export interface UploadGroup {
   target: SegmentTarget
   piiType: PiiType
   lines: DistinctLines
 }
 
-type EventPlan =
-  | { kind: 'not-member' }
-  | { kind: 'invalid'; reason: string; code: ResultCode }
-  | { kind: 'member'; line: string; group: UploadGroup; duplicate: boolean }
+/** What planBatch decided for an event. */
+export const OUTCOME = { notMember: 0, invalid: 1, uploaded: 2, duplicate: 3 } as const
+
+/**
+ * What planBatch decided for each event of a batch, held in arrays indexed by event rather than in one small
+ * object per event: those would be 100,000 objects kept alive from planning until the results are written, and
+ * copying them out of the young generation cost more than the rest of the planning.
+ */
+export interface BatchPlan {
+  /** One OUTCOME per event. */
+  outcomes: Uint8Array
+  /** For events that are uploaded or duplicates: the upload line (reported as what was sent). */
+  lines: string[]
+  /** For events that are uploaded or duplicates: their group, an index into `groups`. */
+  groupOf: Uint32Array
+  /** For refused events: why. Few per batch, so a map. */
+  refusals: Map<number, { reason: string; code: ResultCode }>
+  /** In the order of their first event. */
+  groups: UploadGroup[]
+}
 
 /** Knobs of the factory for tests and local runs; production uses the constants. */
 export interface SyncOptions {
@@ -82,7 +98,7 @@ export async function performSyncBatch(
   endpoint: TtdEndpoint,
   options: SyncOptions = {}
 ): Promise<MultiStatusResponse> {
-  const plans = planBatch(data.payload, data.audienceMembership, targetSourcesOf(data))
+  const plan = planBatch(data.payload, data.audienceMembership, targetSourcesOf(data))
   const answers = new UploadAnswers()
   const client = new TtdCrmClient(answers.watch(request), {
     ...endpoint,
@@ -98,12 +114,9 @@ export async function performSyncBatch(
     now: options.now
   }
 
-  const results = new Map<UploadGroup, GroupResult>()
-  for (const plan of plans) {
-    if (plan.kind !== 'member' || results.has(plan.group)) continue
-    results.set(plan.group, await uploadGroup(client, context, plan.group))
-  }
-  return toMultiStatus(plans, results)
+  const results: GroupResult[] = []
+  for (const group of plan.groups) results.push(await uploadGroup(client, context, group))
+  return toMultiStatus(plan, results)
 }
 
 async function uploadGroup(client: TtdCrmClient, context: SyncContext, group: UploadGroup): Promise<GroupResult> {
@@ -129,47 +142,57 @@ export function planBatch(
   payloads: Payload[],
   membership: AudienceMembership[] | undefined,
   sources: BatchTargetSources = {}
-): EventPlan[] {
-  const plans: EventPlan[] = new Array(payloads.length)
-  const groups = new Map<string, UploadGroup>()
+): BatchPlan {
+  const count = payloads.length
+  const plan: BatchPlan = {
+    outcomes: new Uint8Array(count),
+    lines: new Array<string>(count),
+    groupOf: new Uint32Array(count),
+    refusals: new Map(),
+    groups: []
+  }
+  const groups = new Map<string, number>()
   let lastPayload: Payload | undefined
-  let lastGroup: UploadGroup | undefined
+  let lastGroup = -1
 
-  for (let i = 0; i < payloads.length; i++) {
+  for (let i = 0; i < count; i++) {
     const payload = payloads[i]
     if (!isAudienceMember(membership?.[i], payload.event_name)) {
-      plans[i] = { kind: 'not-member' }
+      plan.outcomes[i] = OUTCOME.notMember
       continue
     }
     // Only an event that would look its segment up by name needs one; an external id names it already.
     if (!payload.external_id && isBlankSegmentName(payload.name)) {
-      plans[i] = { kind: 'invalid', reason: BLANK_SEGMENT_NAME_REASON, code: RESULT_CODES.blankSegmentName }
+      plan.outcomes[i] = OUTCOME.invalid
+      plan.refusals.set(i, { reason: BLANK_SEGMENT_NAME_REASON, code: RESULT_CODES.blankSegmentName })
       continue
     }
     const piiType = payload.pii_type as PiiType
     const normalized = toUploadLine(piiType, isEmailType(piiType) ? payload.email : payload.phone)
     if (!normalized.ok) {
-      plans[i] = { kind: 'invalid', reason: normalized.reason, code: RESULT_CODES.invalidIdentifier }
+      plan.outcomes[i] = OUTCOME.invalid
+      plan.refusals.set(i, { reason: normalized.reason, code: RESULT_CODES.invalidIdentifier })
       continue
     }
 
     // Batches almost always target one segment: compare with the previous event before building a key.
-    let group = lastPayload && sameTarget(payload, lastPayload) ? lastGroup : undefined
-    if (!group) {
+    let group = lastPayload && sameTarget(payload, lastPayload) ? lastGroup : -1
+    if (group < 0) {
       const key = groupKey(payload)
-      group = groups.get(key)
-      if (!group) {
-        group = newGroup(payload, sources)
+      group = groups.get(key) ?? -1
+      if (group < 0) {
+        group = plan.groups.push(newGroup(payload, sources, count)) - 1
         groups.set(key, group)
       }
     }
     lastPayload = payload
     lastGroup = group
 
-    const duplicate = !group.lines.add(normalized.value)
-    plans[i] = { kind: 'member', line: normalized.value, group, duplicate }
+    plan.outcomes[i] = plan.groups[group].lines.add(normalized.value) ? OUTCOME.uploaded : OUTCOME.duplicate
+    plan.lines[i] = normalized.value
+    plan.groupOf[i] = group
   }
-  return plans
+  return plan
 }
 
 /** Engage's membership flag when it has one; otherwise the event name, where only Audience Exited means "out". */
@@ -206,7 +229,7 @@ export function targetSourcesOf(data: { hookOutputs?: unknown; audienceSettings?
   return sources
 }
 
-function newGroup(payload: Payload, sources: BatchTargetSources): UploadGroup {
+function newGroup(payload: Payload, sources: BatchTargetSources, batchSize: number): UploadGroup {
   let target: SegmentTarget
   if (payload.external_id) {
     target = { name: payload.name, region: sources.audienceRegion ?? payload.region, externalId: payload.external_id }
@@ -217,31 +240,35 @@ function newGroup(payload: Payload, sources: BatchTargetSources): UploadGroup {
     target = { name: payload.name, region: payload.region }
   }
   const piiType = payload.pii_type as PiiType
-  return { target, piiType, lines: new DistinctLines(isHashedType(piiType) ? 'digest' : 'text') }
+  return { target, piiType, lines: new DistinctLines(isHashedType(piiType) ? 'digest' : 'text', batchSize) }
 }
 
-function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult>): MultiStatusResponse {
+function toMultiStatus(plan: BatchPlan, results: GroupResult[]): MultiStatusResponse {
   const response = new MultiStatusResponse()
   // Every event of a group reports the same upload: one body object per group and duplicate flag.
-  const bodies = new Map<GroupResult, [JSONLikeObject, JSONLikeObject]>()
+  const bodies: ([JSONLikeObject, JSONLikeObject] | undefined)[] = []
   const notMember: JSONLikeObject = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
   // One shared body per code: a batch of invalid identifiers allocates no object per event.
   const invalidBodies: Partial<Record<ResultCode, JSONLikeObject>> = {}
-  for (const plan of plans) {
-    if (plan.kind === 'not-member') {
+  const { outcomes, lines, groupOf, refusals } = plan
+  for (let i = 0; i < outcomes.length; i++) {
+    const outcome = outcomes[i]
+    if (outcome === OUTCOME.notMember) {
       response.pushSuccessResponse({ status: 200, sent: {}, body: notMember })
       continue
     }
-    if (plan.kind === 'invalid') {
+    if (outcome === OUTCOME.invalid) {
+      const { reason, code } = refusals.get(i)!
       response.pushErrorResponse({
         status: 400,
         errortype: 'PAYLOAD_VALIDATION_FAILED',
-        errormessage: plan.reason,
-        body: (invalidBodies[plan.code] ??= { code: plan.code })
+        errormessage: reason,
+        body: (invalidBodies[code] ??= { code })
       })
       continue
     }
-    const result = results.get(plan.group)
+    const group = groupOf[i]
+    const result = results[group]
     if (!result || !result.ok) {
       const status = result?.status ?? 500
       const errormessage = result?.message ?? 'The upload for this event did not run.'
@@ -249,12 +276,8 @@ function toMultiStatus(plans: EventPlan[], results: Map<UploadGroup, GroupResult
       response.pushErrorResponse({ status, errortype: getErrorCodeFromHttpStatus(status), errormessage, body })
       continue
     }
-    let pair = bodies.get(result)
-    if (!pair) {
-      pair = [uploadedBody(result.receipt, false), uploadedBody(result.receipt, true)]
-      bodies.set(result, pair)
-    }
-    response.pushSuccessResponse({ status: 200, sent: plan.line, body: pair[plan.duplicate ? 1 : 0] })
+    const pair = (bodies[group] ??= [uploadedBody(result.receipt, false), uploadedBody(result.receipt, true)])
+    response.pushSuccessResponse({ status: 200, sent: lines[i], body: pair[outcome === OUTCOME.duplicate ? 1 : 0] })
   }
   return response
 }
