@@ -93,7 +93,7 @@ async function peerFigure(
   }
   const fake = await startFakeTtd()
   try {
-    const figures = peerFigures(options.batchSize, loaded.peer, fake)
+    const figures = peerFigures(options.batchSize, loaded.peer, fake, options.without)
     const results = await runRounds(figures, options.rounds, log, true)
     const comparison = comparePeer(results[0], results[1])
     printPeerComparison(comparison, log)
