@@ -107,7 +107,7 @@ async function peerFigure(
 /** Figure 4: one figure per audience size, its own rounds (each run is a fresh child process). */
 async function runnerFigures(sizes: number[], rounds: number, log: (line: string) => void): Promise<FigureResult[]> {
   if (!runnerAvailable()) {
-    log('\nfigure 4 skipped: src/runner/cli.ts or src/runner/sync.ts is missing')
+    log('\nfigure 4 skipped: src/runner/cli.ts is missing')
     return []
   }
   const started = Date.now()

@@ -20,7 +20,6 @@ const MIN_THROUGHPUT_SHARE = 0.6
 export function runnerAvailable(): boolean {
   try {
     require.resolve(RUNNER_CLI)
-    require.resolve(join(ROOT, 'src', 'runner', 'sync.ts'))
     return true
   } catch {
     return false
