@@ -55,6 +55,13 @@ export interface SyncContext {
   now?: () => number
 }
 
+/** What one upload sends: distinct lines of one PII type, already in upload form, for one segment. */
+export interface IdentifierSet {
+  target: SegmentTarget
+  piiType: PiiType
+  lines: string[]
+}
+
 /**
  * Uploads one set of distinct, normalized identifier lines to the target segment: resolve the
  * segment, enter its sync window (`Replace` to start one, `Add` inside one), ask for a drop and PUT
@@ -64,12 +71,11 @@ export interface SyncContext {
 export async function uploadIdentifiers(
   client: TtdCrmClient,
   context: SyncContext,
-  target: SegmentTarget,
-  piiType: PiiType,
-  lines: string[]
+  set: IdentifierSet
 ): Promise<UploadReceipt> {
+  const { target, piiType, lines } = set
   assertUploadable(target, piiType)
-  if (lines.length < MIN_DISTINCT_IDENTIFIERS) return uploadShort(client, context, target, piiType, lines)
+  if (lines.length < MIN_DISTINCT_IDENTIFIERS) return uploadShort(client, context, set)
   const { state, coordination } = context
   const window = windowOf(context)
   const now = context.now ?? Date.now
@@ -116,13 +122,8 @@ export async function uploadIdentifiers(
  * the sync's `Replace`, which must never be this short: it is deferred, or fails once deferred too long.
  * It never creates a segment or claims a window.
  */
-async function uploadShort(
-  client: TtdCrmClient,
-  context: SyncContext,
-  target: SegmentTarget,
-  piiType: PiiType,
-  lines: string[]
-): Promise<UploadReceipt> {
+async function uploadShort(client: TtdCrmClient, context: SyncContext, set: IdentifierSet): Promise<UploadReceipt> {
+  const { target, piiType, lines } = set
   const window = windowOf(context)
   const advertiserId = client.advertiserId
   const defer = () =>

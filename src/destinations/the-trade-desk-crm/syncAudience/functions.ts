@@ -121,7 +121,8 @@ export async function performSyncBatch(
 
 async function uploadGroup(client: TtdCrmClient, context: SyncContext, group: UploadGroup): Promise<GroupResult> {
   try {
-    const receipt = await uploadIdentifiers(client, context, group.target, group.piiType, group.lines.lines)
+    const { target, piiType, lines } = group
+    const receipt = await uploadIdentifiers(client, context, { target, piiType, lines: lines.lines })
     return { ok: true, receipt }
   } catch (error) {
     if (error instanceof TtdRejectedError) {
