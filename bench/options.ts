@@ -1,3 +1,5 @@
+import { parseOptions } from '../src/cli/parse-options'
+import { UsageError } from '../src/cli/usage-error'
 /** Command-line options of `npm run bench`. */
 export interface BenchOptions {
   quick: boolean
@@ -15,7 +17,7 @@ export interface BenchOptions {
 
 export const FIGURES = ['pii', 'performBatch', 'runtime', 'peer', 'runner']
 
-const USAGE = `npm run bench -- [--quick] [--rounds N] [--only pii,performBatch,runtime,peer,runner] [--profile] [--without F,G]
+export const USAGE = `npm run bench -- [--quick] [--rounds N] [--only pii,performBatch,runtime,peer,runner] [--profile] [--without F,G]
   --quick     smaller inputs (figures 1–3 and peer: 20,000 events; figure 4: 20,000 and 200,000 members)
   --rounds N  rounds after the warm-up, for every figure (default 5)
   --only      run some figures only
@@ -23,33 +25,35 @@ const USAGE = `npm run bench -- [--quick] [--rounds N] [--only pii,performBatch,
   --without F,G  peer figure only: leave these optional fields (phone, event_name, external_id…) out of our
               mapping, to measure what their defaults cost; the figure is labelled with them`
 
-export function parseOptions(argv: string[]): BenchOptions {
-  const quick = argv.includes('--quick')
+export function parseBenchOptions(argv: string[]): BenchOptions {
+  // The same argument parser as every command-line tool of the project (src/cli), so mistakes read alike.
+  const values = parseOptions(argv, {
+    quick: { type: 'boolean' },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    profile: { type: 'boolean' },
+    without: { type: 'string' },
+    help: { type: 'boolean', short: 'h' }
+  })
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  const quick = values.quick === true
+  const rounds = values.rounds === undefined ? 5 : Number(values.rounds)
+  if (!Number.isInteger(rounds) || rounds < 1) throw new UsageError('--rounds must be a positive integer')
   const options: BenchOptions = {
     quick,
-    rounds: 5,
+    rounds,
     batchSize: quick ? 20_000 : 100_000,
     runnerSizes: quick ? [20_000, 200_000] : [100_000, 1_000_000],
-    runnerRounds: 5,
-    only: new Set(FIGURES),
-    profile: argv.includes('--profile'),
-    without: []
+    runnerRounds: rounds,
+    only: values.only === undefined ? new Set(FIGURES) : new Set(values.only.split(',')),
+    profile: values.profile === true,
+    without: (values.without ?? '').split(',').filter(Boolean)
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '--rounds') {
-      options.rounds = Number(argv[++i])
-      options.runnerRounds = options.rounds
-    } else if (arg === '--only') options.only = new Set(argv[++i].split(','))
-    else if (arg === '--without') options.without = (argv[++i] ?? '').split(',').filter(Boolean)
-    else if (arg === '--help' || arg === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else if (arg !== '--quick' && arg !== '--profile') throw new Error(`Unknown option ${arg}\n${USAGE}`)
-  }
-  if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new Error(`--rounds must be a positive integer`)
   const unknown = [...options.only].filter((name) => !FIGURES.includes(name))
   if (unknown.length > 0)
-    throw new Error(`--only: unknown figure ${unknown.join(', ')}; figures are ${FIGURES.join(', ')}`)
+    throw new UsageError(`--only: unknown figure ${unknown.join(', ')}; figures are ${FIGURES.join(', ')}`)
   return options
 }

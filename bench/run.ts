@@ -10,7 +10,8 @@ import { generateAudiences, runnerAvailable, runnerFigure } from './figures/runn
 import { runtimeFigure } from './figures/runtime'
 import { runRounds, writeJson, type Figure, type FigureResult } from './harness'
 import { describeCode, describeMachine, machineLine } from './machine'
-import { parseOptions, type BenchOptions } from './options'
+import { UsageError } from '../src/cli/usage-error'
+import { parseBenchOptions, USAGE, type BenchOptions } from './options'
 import { loadPeer } from './peer-package'
 import { profileFigures } from './profile'
 import { printFigure } from './report'
@@ -19,7 +20,7 @@ import { startSandboxProcess } from './sandbox-process'
 const RESULTS = join(__dirname, 'results', 'latest.json')
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2))
+  const options = parseBenchOptions(process.argv.slice(2))
   const machine = describeMachine()
   const code = describeCode(join(__dirname, '..'))
   const log = (line: string) => console.log(line)
@@ -138,6 +139,10 @@ function scaling(results: FigureResult[]): { nsPerEvent: Record<string, number>;
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n${USAGE}`)
+    process.exit(2)
+  }
   console.error(error)
   process.exit(1)
 })
