@@ -93,17 +93,24 @@ const sandboxLog: string[] = []
 let segmentCounter = 0
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ log: (line) => sandboxLog.push(line), dropUrlTtlMs: 200 })
+  // Drop URLs keep the sandbox's default lifetime here: a short one would expire a retry's upload whenever a loaded
+  // machine is slow. The expired-URL row has its own sandbox below.
+  sandbox = await startSandbox({ log: (line) => sandboxLog.push(line) })
 })
 afterAll(() => sandbox.close())
 afterEach(() => sandbox.clearFaults())
 
-async function runWithFault(row: Row, name = `Faults ${++segmentCounter}`) {
+async function runWithFault(
+  row: Row,
+  name = `Faults ${++segmentCounter}`,
+  { target = sandbox, uploadTimeoutBaseMs = 500 }: { target?: Sandbox; uploadTimeoutBaseMs?: number } = {}
+) {
+  const sandbox = target
   const definition = createTheTradeDeskCrm({
     apiBaseUrl: sandbox.apiBaseUrl,
     allowLoopbackHttpDrops: true,
     apiTimeoutMs: 500,
-    uploadTimeoutBaseMs: 500
+    uploadTimeoutBaseMs
   })
   // A fresh name makes every row list and create, so each route is reached.
   sandbox.setFaults(row.rule ? [{ route: row.route, ...row.rule }] : [])
@@ -176,10 +183,29 @@ describe.each(ROWS)('$route: $fault', (row) => {
   })
 })
 
-it('retries an expired drop URL (403 from the upload host) and the retry uploads', async () => {
-  const row: Row = { route: 'upload', fault: 'expired', rule: { latencyMs: 400, times: 1 }, outcome: retry(503) }
-  const first = await runWithFault(row)
-  expect(first.error).toBeInstanceOf(RetryableError)
-  expect((first.error as Error).message).toContain('probably expired')
-  expect(sandbox.drops().at(-1)?.status).toBe('expired')
+describe('an expired drop URL', () => {
+  // Drop URLs here live 1 s and the first upload is held 1.5 s, inside an upload timeout of 5 s: the URL has
+  // expired when the upload arrives, however slow the machine; the retry's upload has the full second.
+  let shortLived: Sandbox
+  beforeAll(async () => {
+    shortLived = await startSandbox({ log: (line) => sandboxLog.push(line), dropUrlTtlMs: 1_000 })
+  })
+  afterAll(() => shortLived.close())
+
+  it('is retried (403 from the upload host) and the retry uploads everyone', async () => {
+    const row: Row = { route: 'upload', fault: 'expired', rule: { latencyMs: 1_500, times: 1 }, outcome: retry(503) }
+    const options = { target: shortLived, uploadTimeoutBaseMs: 5_000 }
+    const first = await runWithFault(row, 'Expired drop', options)
+    expect(first.error).toBeInstanceOf(RetryableError)
+    expect((first.error as RetryableError).status).toBe(503)
+    expect((first.error as Error).message).toContain('probably expired')
+    expect(shortLived.drops().at(-1)?.status).toBe('expired')
+    expect(first.segment && shortLived.members(first.segment.crmDataId).size).toBe(0)
+
+    shortLived.clearFaults()
+    const retried = await runWithFault({ ...row, rule: undefined }, 'Expired drop', options)
+    expect(retried.error).toBeUndefined()
+    expect(shortLived.segments().filter((s) => s.segmentName === 'Expired drop')).toHaveLength(1)
+    expect(shortLived.members(retried.segment!.crmDataId).size).toBe(1600)
+  })
 })
