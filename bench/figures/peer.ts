@@ -148,7 +148,7 @@ export function peerFigures(count: number, peer: Peer, fake: FakeTtd, without: s
         check(countStatus(results, 200) === count, `${id}: no-op onBatch did not succeed for every event`)
         return cpuMs
       },
-      finish: async () => ({ wallMs: wall })
+      finish: async () => ({ wallMs: wall, label })
     }
   }
 
@@ -219,7 +219,8 @@ function compare(ours: Side, peer: Side) {
 }
 
 export function comparePeer(ours: FigureResult, peer: FigureResult): PeerComparison {
-  const wallOf = (r: FigureResult) => (r.notes as { wallMs: { subject: number[]; floor: number[] } }).wallMs
+  const notesOf = (r: FigureResult) => r.notes as { wallMs: { subject: number[]; floor: number[] }; label: string }
+  const wallOf = (r: FigureResult) => notesOf(r).wallMs
   const cpu = compare(
     side(ours.subject.samplesMs, ours.floor.samplesMs),
     side(peer.subject.samplesMs, peer.floor.samplesMs)
@@ -227,7 +228,7 @@ export function comparePeer(ours: FigureResult, peer: FigureResult): PeerCompari
   const wall = compare(side(wallOf(ours).subject, wallOf(ours).floor), side(wallOf(peer).subject, wallOf(peer).floor))
   return {
     items: ours.items,
-    oursLabel: ours.title.slice(0, ours.title.indexOf(':')),
+    oursLabel: notesOf(ours).label,
     cpu,
     wall,
     targets: PEER_TARGETS,

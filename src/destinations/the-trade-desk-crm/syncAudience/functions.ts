@@ -36,7 +36,7 @@ export interface UploadGroup {
 }
 
 /** What planBatch decided for an event. */
-export const OUTCOME = { notMember: 0, invalid: 1, uploaded: 2, duplicate: 3 } as const
+const OUTCOME = { notMember: 0, invalid: 1, uploaded: 2, duplicate: 3 } as const
 
 /**
  * What planBatch decided for each event of a batch, held in arrays indexed by event rather than in one small
