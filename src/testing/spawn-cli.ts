@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
+import { waitUntil } from './wait-until'
 
 const REPO = join(__dirname, '..', '..')
 
@@ -10,7 +11,12 @@ export interface RunningCli {
   exited: Promise<number | null>
   /** Waits until stdout + stderr contain the text; throws with what was printed after 15 s. */
   waitFor(text: string): Promise<void>
+  /** stdout and stderr as they arrived, interleaved. */
   output(): string
+  stdout(): string
+  stderr(): string
+  /** Ends the process (SIGTERM, then SIGKILL after 3 s) and waits for it; harmless once it has ended. */
+  stop(): Promise<void>
 }
 
 /** Runs one of the repository's TypeScript CLIs as `npm run …` does (ts-node, transpile only), capturing its output. */
@@ -21,14 +27,33 @@ export function spawnCli(script: string, args: string[], env: NodeJS.ProcessEnv 
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    stdout += chunk.toString()
+  })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString()
+    stderr += chunk.toString()
+  })
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
   const waitFor = async (text: string) => {
-    for (let i = 0; i < 300 && !output.includes(text); i++) await new Promise((r) => setTimeout(r, 50))
-    if (!output.includes(text)) throw new Error(`Waited 15 s for "${text}"; the command printed:\n${output}`)
+    await waitUntil(`"${text}"`, () => output.includes(text) || undefined, {
+      describe: () => `The command printed:\n${output}`
+    })
   }
-  return { child, exited, waitFor, output: () => output }
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill('SIGTERM')
+    const killer = setTimeout(() => child.kill('SIGKILL'), 3_000)
+    try {
+      await exited
+    } finally {
+      clearTimeout(killer)
+    }
+  }
+  return { child, exited, waitFor, output: () => output, stdout: () => stdout, stderr: () => stderr, stop }
 }
 
 /** Holds a loopback port, as another program would, until close(). */

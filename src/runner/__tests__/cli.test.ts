@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { startSandbox, type Sandbox } from '../../sandbox'
 import {
@@ -16,8 +14,17 @@ import type { RunnerDeps } from '../run'
 import { segmentSizes } from '../segment-sizes'
 import type { SyncSummary } from '../run-sync'
 import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from '../../testing/audience-fixtures'
+import { spawnCli } from '../../testing/spawn-cli'
+import { waitUntil } from '../../testing/wait-until'
 
-const REPO = join(__dirname, '..', '..', '..')
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
+}
+
 const files = tempDir()
 let sandbox: Sandbox
 
@@ -374,54 +381,60 @@ describe('long runs and Ctrl-C', () => {
       retryDelaysMs: [],
       signal: interrupt.signal
     })
-    // Wait until the runner says where the console is; the sandbox must still answer then.
-    while (!output.stderr().includes('Press Ctrl-C')) await new Promise((resolve) => setImmediate(resolve))
-    expect(output.stderr()).toContain(`open its console at ${sandbox.origin}/ `)
-    expect((await segmentSizes(sandbox.origin, sandbox.advertiserId))?.size).toBe(1)
-    interrupt.abort()
+    try {
+      // Wait until the runner says where the console is; the sandbox must still answer then.
+      await waitUntil(
+        'the runner to print "Press Ctrl-C"',
+        () => output.stderr().includes('Press Ctrl-C') || undefined,
+        {
+          describe: () => output.stderr()
+        }
+      )
+      expect(output.stderr()).toContain(`open its console at ${sandbox.origin}/ `)
+      expect((await segmentSizes(sandbox.origin, sandbox.advertiserId))?.size).toBe(1)
+    } finally {
+      interrupt.abort()
+    }
     expect(await running).toBe(EXIT_OK)
   })
 })
 
 describe('npm start (a real process)', () => {
   it('syncs the bundled example to its own sandbox (Replace then Add, JSON summary), keeps it with --keep-sandbox, exits 0 on Ctrl-C', async () => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'src/runner/cli.ts', '--json', '--keep-sandbox'],
-      { cwd: REPO, env: { ...process.env, TTD_AUTH_TOKEN: '' } }
-    )
-    let stdout = ''
-    let stderr = ''
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()))
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (data: Buffer) => {
-        stderr += data.toString()
-        if (stderr.includes('Press Ctrl-C')) resolve()
+    const cli = spawnCli('src/runner/cli.ts', ['--json', '--keep-sandbox'], { TTD_AUTH_TOKEN: '' })
+    try {
+      // stdout and stderr are two pipes: the summary on stdout can arrive after "Press Ctrl-C" on stderr, so wait
+      // for both, each bounded.
+      await cli.waitFor('Press Ctrl-C')
+      const stdout = await waitUntil('a complete JSON summary on stdout', () => parsedJson(cli.stdout()), {
+        describe: () => cli.output()
       })
-    })
+      const stderr = cli.stderr()
+      const summary = stdout as SyncSummary
+      expect(summary.ok).toBe(true)
+      expect(summary.events).toBe(7500)
+      expect(summary.batches.map((batch) => batch.mergeModes.join())).toEqual(['Replace', 'Add', 'Add'])
+      expect(summary.segments).toEqual([
+        { name: 'example_high_value_customers', crmDataId: expect.any(String), created: true, size: expect.any(Number) }
+      ])
+      // The example's members are distinct across batches: the segment holds exactly what was uploaded.
+      expect(summary.segments[0].size).toBe(summary.uploaded)
+      expect(summary.leftOut.invalid).toBeGreaterThan(0)
+      expect(summary.duplicates).toBeGreaterThan(0)
+      expect(summary.leftOut.exited).toBeGreaterThan(0)
+      expect(stderr).toMatch(/batch 3: 2500 events, Add/)
 
-    const summary = JSON.parse(stdout) as SyncSummary
-    expect(summary.ok).toBe(true)
-    expect(summary.events).toBe(7500)
-    expect(summary.batches.map((batch) => batch.mergeModes.join())).toEqual(['Replace', 'Add', 'Add'])
-    expect(summary.segments).toEqual([
-      { name: 'example_high_value_customers', crmDataId: expect.any(String), created: true, size: expect.any(Number) }
-    ])
-    // The example's members are distinct across batches: the segment holds exactly what was uploaded.
-    expect(summary.segments[0].size).toBe(summary.uploaded)
-    expect(summary.leftOut.invalid).toBeGreaterThan(0)
-    expect(summary.duplicates).toBeGreaterThan(0)
-    expect(summary.leftOut.exited).toBeGreaterThan(0)
-    expect(stderr).toMatch(/batch 3: 2500 events, Add/)
-
-    // The sandbox still answers after the summary, at the printed console address, until Ctrl-C.
-    const origin = /open its console at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
-    const sizes = await segmentSizes(origin ?? '', 'sandbox-advertiser')
-    expect([...(sizes?.values() ?? [])]).toEqual([summary.uploaded])
-    child.kill('SIGINT')
-    expect(await exited).toBe(0)
-    expect(stdout + stderr).not.toMatch(/sandbox-[0-9a-f]{32}/)
-    expect(stdout + stderr).not.toMatch(/@example\.(com|net|org)/)
+      // The sandbox still answers after the summary, at the printed console address, until Ctrl-C.
+      const origin = /open its console at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
+      const sizes = await segmentSizes(origin ?? '', 'sandbox-advertiser')
+      expect([...(sizes?.values() ?? [])]).toEqual([summary.uploaded])
+      cli.child.kill('SIGINT')
+      expect(await cli.exited).toBe(0)
+      expect(cli.output()).not.toMatch(/sandbox-[0-9a-f]{32}/)
+      expect(cli.output()).not.toMatch(/@example\.(com|net|org)/)
+    } finally {
+      // Ends the child whatever failed above: a child left running keeps jest from exiting.
+      await cli.stop()
+    }
   }, 30_000)
 })
