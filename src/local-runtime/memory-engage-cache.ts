@@ -1,4 +1,4 @@
-import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/coordination'
+import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/engine/store'
 
 export interface MemoryEngageCacheOptions {
   /** Injectable so tests can let claims and windows expire without waiting. */

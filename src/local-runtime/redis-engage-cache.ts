@@ -1,6 +1,6 @@
 import { connect as connectTcp } from 'node:net'
 import Redis from 'ioredis'
-import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/coordination'
+import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/engine/store'
 import { DEFAULT_MAX_EXPIRY_SECONDS, DEFAULT_MAX_VALUE_SIZE_BYTES } from './memory-engage-cache'
 
 /** Raised when the Redis server cannot be reached or answers wrongly at start: the runner exits 2 on it. */

@@ -10,7 +10,7 @@ import {
   type StateContext
 } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
-import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/coordination'
+import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/engine/store'
 import type { InputBatch } from './input'
 import { RUNNER_CODES, type Target } from './messages'
 import { classify, type Outcome } from './outcomes'

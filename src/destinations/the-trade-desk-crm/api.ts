@@ -11,7 +11,14 @@ import {
 } from './constants'
 import { sha256Base64 } from './pii'
 import { isLoopbackHost } from './loopback'
-import { CallCutShortError, toSegmentError, TtdRejectedError, unreadableAnswer, type TtdOperation } from './errors'
+import {
+  CallCutShortError,
+  classifyCallFailure,
+  TtdError,
+  unreadableAnswer,
+  type CallContext,
+  type TtdOperation
+} from './errors'
 import type {
   CreateSegmentRequest,
   CreateSegmentResponse,
@@ -34,6 +41,13 @@ export interface TtdClientConfig {
   /** The runtime's signal from the execute input, when it gives one: stops every call of the invocation. */
   signal?: AbortSignal
 }
+
+/**
+ * The bytes of an upload. Named by what Buffer.allocUnsafe returns, so that it reads as the fetch body type under
+ * this project's @types/node (where Buffer is generic and only Buffer<ArrayBuffer> is a body) and under older ones
+ * (where Buffer is not generic).
+ */
+export type UploadBody = ReturnType<typeof Buffer.allocUnsafe>
 
 /** Where TTD's API is and how to reach it: fixed per definition, never from customer settings. */
 export type TtdEndpoint = Omit<TtdClientConfig, 'token' | 'advertiserId' | 'signal'>
@@ -60,7 +74,7 @@ export class TtdCrmClient {
    * Identifies who is asking whom: API host, advertiser and a fingerprint of the token, so in-process
    * coordination never hands one caller's answer (or auth failure) to a caller with other credentials.
    */
-  get singleFlightKey(): string {
+  get callerKey(): string {
     const fingerprint = sha256Base64(this.config.token).slice(0, 16)
     return `${this.config.apiBaseUrl}|${this.config.advertiserId}|${fingerprint}`
   }
@@ -83,11 +97,11 @@ export class TtdCrmClient {
       const pageSegments = body.Segments
       // Only an explicit empty list ends the listing: a page without one could hide the segment and
       // lead to creating a duplicate.
-      if (!Array.isArray(pageSegments)) throw unreadableAnswer(operation, 'no Segments list')
+      if (!Array.isArray(pageSegments)) throw unreadableAnswer(this.apiCall(operation), 'no Segments list')
       if (pageSegments.length === 0) break
       for (const segment of pageSegments) {
         if (!segment || typeof segment.CrmDataId !== 'string')
-          throw unreadableAnswer(operation, 'a segment has no CrmDataId')
+          throw unreadableAnswer(this.apiCall(operation), 'a segment has no CrmDataId')
         segments.push(segment)
       }
       const token = body.PagingToken
@@ -109,7 +123,9 @@ export class TtdCrmClient {
       method: 'POST',
       json
     })
-    if (typeof body.CrmDataId !== 'string' || body.CrmDataId === '') throw unreadableAnswer(operation, 'no CrmDataId')
+    if (typeof body.CrmDataId !== 'string' || body.CrmDataId === '') {
+      throw unreadableAnswer(this.apiCall(operation), 'no CrmDataId')
+    }
     return body
   }
 
@@ -121,13 +137,13 @@ export class TtdCrmClient {
       method: 'POST',
       json
     })
-    if (typeof body.Url !== 'string' || body.Url === '') throw unreadableAnswer(operation, 'no Url')
+    if (typeof body.Url !== 'string' || body.Url === '') throw unreadableAnswer(this.apiCall(operation), 'no Url')
     this.assertSafeDropUrl(body.Url)
     return body
   }
 
   /** PUTs the identifiers, one per line. No `TTD-Auth` header: the URL carries its own authorization. */
-  async upload(url: string, body: Buffer<ArrayBuffer>): Promise<void> {
+  async upload(url: string, body: UploadBody): Promise<void> {
     this.assertSafeDropUrl(url)
     const timeout =
       (this.config.uploadTimeoutBaseMs ?? UPLOAD_TIMEOUT_BASE_MS) + Math.ceil(body.length / UPLOAD_BYTES_PER_MS)
@@ -140,20 +156,26 @@ export class TtdCrmClient {
 
   /** PII goes to https only; a sandbox on loopback is the one exception, and only when allowed. */
   private assertSafeDropUrl(url: string): void {
+    const ctx = this.apiCall('request an upload location')
     let parsed: URL
     try {
       parsed = new URL(url)
     } catch {
-      throw unreadableAnswer('request an upload location', 'the upload URL is not a URL')
+      throw unreadableAnswer(ctx, 'the upload URL is not a URL')
     }
     if (parsed.protocol === 'https:') return
     const loopback = isLoopbackHost(parsed)
     if (parsed.protocol === 'http:' && loopback && this.config.allowLoopbackHttpDrops) return
-    throw new TtdRejectedError(
-      'The Trade Desk returned an upload location that is not https; no personal data was sent there. ' +
-        'Contact The Trade Desk support if this persists.',
-      502
-    )
+    throw new TtdError({ ...ctx, code: 'TTD_UPLOAD_URL_UNSAFE', stored: 'no' }, ctx.advertiserId)
+  }
+
+  /** Who is called for what, for the errors of a call to TTD's API. */
+  private apiCall(operation: TtdOperation): CallContext {
+    return this.callTo(operation, this.config.apiBaseUrl)
+  }
+
+  private callTo(operation: TtdOperation, url: string): CallContext {
+    return { operation, host: hostOf(url), advertiserId: this.config.advertiserId, token: this.config.token }
   }
 
   private async callApi<T>(
@@ -167,7 +189,7 @@ export class TtdCrmClient {
       { ...options, headers: { 'TTD-Auth': this.config.token } },
       this.config.apiTimeoutMs ?? API_TIMEOUT_MS
     )
-    return parseJsonObject<T>(operation, content)
+    return parseJsonObject<T>(this.apiCall(operation), content)
   }
 
   /**
@@ -189,7 +211,7 @@ export class TtdCrmClient {
         return typeof content === 'string' ? content : await response.text()
       })
     } catch (error) {
-      throw toSegmentError(error, { operation, advertiserId: this.config.advertiserId, token: this.config.token })
+      throw classifyCallFailure(error, this.callTo(operation, url))
     }
   }
 }
@@ -198,7 +220,7 @@ type SendOptions = {
   method: 'GET' | 'POST' | 'PUT'
   headers: Record<string, string>
   json?: unknown
-  body?: string | Buffer<ArrayBuffer>
+  body?: string | UploadBody
 }
 
 /**
@@ -253,14 +275,24 @@ async function withinDeadline<T>(
   }
 }
 
-function parseJsonObject<T>(operation: TtdOperation, content: string): T {
+function parseJsonObject<T>(ctx: CallContext, content: string): T {
   let parsed: unknown
   try {
     parsed = JSON.parse(content)
   } catch {
-    throw unreadableAnswer(operation, 'not JSON')
+    throw unreadableAnswer(ctx, 'not JSON')
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw unreadableAnswer(operation, 'not a JSON object')
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw unreadableAnswer(ctx, 'not a JSON object')
+  }
   return parsed as T
+}
+
+/** The host a call goes to, for errors: never the whole URL, whose query signs the upload. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return 'an invalid address'
+  }
 }

@@ -1,5 +1,6 @@
 import { IntegrationError, type AudienceDestinationDefinition } from '@segment/actions-core'
 import type { TtdEndpoint } from './api'
+import { toSegmentError } from './errors'
 import type { AudienceSettings, Settings } from './generated-types'
 import { clientFor, requireRegion, requireSegmentName, setUpSegment } from './segment-setup'
 
@@ -24,10 +25,14 @@ export function buildAudienceConfig(endpoint: TtdEndpoint): AudienceConfigWithCr
      * the same message the sync gives rather than guessing.
      */
     async createAudience(request, { audienceName, settings, audienceSettings }) {
-      const name = requireSegmentName(audienceName, 'The audience name')
-      const region = requireRegion(audienceSettings?.region, "The audience's Region setting")
-      const setup = await setUpSegment(clientFor(request, endpoint, settings), name, region)
-      return { externalId: setup.crmDataId }
+      try {
+        const name = requireSegmentName(audienceName, 'The audience name')
+        const region = requireRegion(audienceSettings?.region, "The audience's Region setting")
+        const setup = await setUpSegment(clientFor(request, endpoint, settings), name, region)
+        return { externalId: setup.crmDataId }
+      } catch (error) {
+        throw toSegmentError(error)
+      }
     },
 
     /**
@@ -38,11 +43,18 @@ export function buildAudienceConfig(endpoint: TtdEndpoint): AudienceConfigWithCr
       if (typeof externalId !== 'string' || externalId.trim() === '') {
         throw new IntegrationError('No CrmDataId was given to look up.', 'MISSING_REQUIRED_FIELD', 400)
       }
-      const client = clientFor(request, endpoint, settings)
-      const segments = await client.listSegments()
+      let segments
+      let advertiserId
+      try {
+        const client = clientFor(request, endpoint, settings)
+        advertiserId = client.advertiserId
+        segments = await client.listSegments()
+      } catch (error) {
+        throw toSegmentError(error)
+      }
       if (segments.some((segment) => segment.CrmDataId === externalId)) return { externalId }
       throw new IntegrationError(
-        `Advertiser "${client.advertiserId}" has no CRM Data Segment with CrmDataId "${externalId}": it was ` +
+        `Advertiser "${advertiserId}" has no CRM Data Segment with CrmDataId "${externalId}": it was ` +
           'probably deleted in The Trade Desk, or the Advertiser ID setting changed. Disconnect and reconnect the ' +
           'audience to this destination so that Segment creates its segment again.',
         'AUDIENCE_NOT_FOUND',

@@ -53,10 +53,10 @@ export const SYNC_WINDOW_HOURS = 6
 export const SEGMENT_ID_CACHE_HOURS = 24
 
 /**
- * Coordination through the runtime's `engageDestinationCache`. A batch that finds another batch creating
- * its segment, or uploading its sync's `Replace`, waits this long (checking every poll interval) before
- * handing the batch back to Segment to retry later: long enough for a listing or a 100,000-line `Replace`,
- * short next to the runtime's own time budget per batch.
+ * A batch that finds another batch creating its segment, or uploading its sync's `Replace` (claims, taken in the
+ * runtime's cache across machines, or in this process's memory without one), waits this long (checking every poll
+ * interval) before handing its events back to Segment to retry: long enough for a listing or a 100,000-line
+ * `Replace`, short next to the runtime's own time budget per batch.
  */
 export const COORDINATION_WAIT_MS = 20_000
 export const COORDINATION_POLL_MS = 250
@@ -69,11 +69,10 @@ export const SEGMENT_CLAIM_SECONDS = 300
 export const REPLACE_CLAIM_MARGIN_SECONDS = 30
 
 /**
- * A batch below the minimum that would have to start a sync (no window open) is handed back to Segment
- * to retry, since a bigger batch of the same sync usually opens the window meanwhile and the retry is then
- * topped up. Past this long after the first such deferral for a segment, its events fail for good with the
- * "too few" reason: well inside the 6-hour window, and long enough for Engage to deliver a sync's batches.
+ * How long the lines of short batches are held for their target after the last batch added to them: longer than
+ * Segment retries a batch (four hours), so that a sync's short batches meet; far shorter than the 24 hours between
+ * full syncs, so that one day's held lines never go out with the next day's sync.
  */
-export const SHORT_BATCH_DEFERRAL_HOURS = 2
+export const POOL_HOURS = SYNC_WINDOW_HOURS
 /** Lines of a window's uploads kept to top short batches up: enough for any batch, however short. */
 export const RESERVOIR_LINES = MIN_DISTINCT_IDENTIFIERS

@@ -2,7 +2,7 @@ import type { AudienceDestinationDefinition } from '@segment/actions-core'
 import { TtdCrmClient, type TtdEndpoint } from './api'
 import { TTD_API_BASE_URL } from './constants'
 import { buildAudienceConfig } from './audiences'
-import type { CoordinationOptions } from './coordination'
+import type { EngineOptions } from './engine/context'
 import { forConnectionTest } from './errors'
 import type { AudienceSettings, Settings } from './generated-types'
 import { audienceFields, settingsFields } from './settings'
@@ -19,15 +19,15 @@ export interface DestinationOptions {
   /** Timeouts of TTD calls, for tests that simulate a hanging API or upload host. */
   apiTimeoutMs?: number
   uploadTimeoutBaseMs?: number
-  /** Bounded waits of the cross-machine coordination, shortened by tests and local runs. */
-  coordination?: CoordinationOptions
-  /**
-   * How long a batch below TTD's minimum that would start a sync is deferred (default 2 hours); 0 fails it at
-   * once, for a local run that knows no other batch can open the window meanwhile.
-   */
-  shortBatchDeferralMs?: number
-  /** The clock of the sync window and deferrals, for tests. */
+  /** Bounded waits on another batch's claim, shortened by tests and local runs. */
+  waits?: EngineOptions['waits']
+  /** The clock of sync windows, for tests and simulations. */
   now?: () => number
+  /**
+   * Upload with `Add` only, never `Replace`: for a local run that adds a list to a segment. Not a setting: a
+   * Segment sync must replace once per day so that people who left the audience drop out.
+   */
+  addOnly?: boolean
 }
 
 export function createTheTradeDeskCrm(
@@ -65,11 +65,7 @@ export function createTheTradeDeskCrm(
     audienceFields,
     audienceConfig: buildAudienceConfig(endpoint),
     actions: {
-      syncAudience: buildSyncAudience(endpoint, {
-        coordination: options.coordination,
-        shortBatchDeferralMs: options.shortBatchDeferralMs,
-        now: options.now
-      })
+      syncAudience: buildSyncAudience(endpoint, { waits: options.waits, now: options.now, addOnly: options.addOnly })
     }
   }
 }

@@ -1,9 +1,9 @@
 import type { RequestClient } from '@segment/actions-core'
 import { TtdCrmClient, type TtdEndpoint } from './api'
 import { isRegion, REGIONS, type Region } from './constants'
-import { TtdRejectedError } from './errors'
+import { SyncRuleError } from './errors'
 import type { Settings } from './generated-types'
-import { findOrCreate } from './segment-resolver'
+import { findOrCreate } from './engine/segment'
 import { isBlankSegmentName } from './segment-name'
 
 /**
@@ -25,10 +25,10 @@ export function clientFor(request: RequestClient, endpoint: TtdEndpoint, setting
   // Passed on as given, as the sync does, so both address the same advertiser.
   const advertiserId = typeof settings.advertiser_id === 'string' ? settings.advertiser_id : ''
   if (token.trim() === '' || advertiserId.trim() === '') {
-    throw new TtdRejectedError(
+    throw new SyncRuleError(
+      'MISSING_SETTING',
       `The ${token.trim() === '' ? 'Auth Token' : 'Advertiser ID'} setting is empty. Fill it in the destination's ` +
-        'settings, then try again. Nothing was sent to The Trade Desk.',
-      400
+        'settings, then try again. Nothing was sent to The Trade Desk.'
     )
   }
   return new TtdCrmClient(request, { ...endpoint, token, advertiserId })
@@ -40,9 +40,9 @@ export function clientFor(request: RequestClient, endpoint: TtdEndpoint, setting
  */
 export function requireSegmentName(value: unknown, what: string): string {
   if (isBlankSegmentName(value)) {
-    throw new TtdRejectedError(
-      `${what} is empty: The Trade Desk needs a name for the CRM Data Segment. Nothing was sent to The Trade Desk.`,
-      400
+    throw new SyncRuleError(
+      'BLANK_SEGMENT_NAME',
+      `${what} is empty: The Trade Desk needs a name for the CRM Data Segment. Nothing was sent to The Trade Desk.`
     )
   }
   return value as string
@@ -51,9 +51,9 @@ export function requireSegmentName(value: unknown, what: string): string {
 export function requireRegion(value: unknown, what: string): Region {
   if (!isRegion(value)) {
     const given = typeof value === 'string' && value !== '' ? `"${value.slice(0, 40)}"` : 'missing'
-    throw new TtdRejectedError(
-      `${what} is ${given}: choose ${REGIONS.join(', ')}. Nothing was sent to The Trade Desk.`,
-      400
+    throw new SyncRuleError(
+      'INVALID_REGION',
+      `${what} is ${given}: choose ${REGIONS.join(', ')}. Nothing was sent to The Trade Desk.`
     )
   }
   return value
@@ -61,7 +61,7 @@ export function requireRegion(value: unknown, what: string): Region {
 
 /** Finds the one segment of that name in that region, or creates it; duplicates and a region mismatch throw. */
 export async function setUpSegment(client: TtdCrmClient, name: string, region: Region): Promise<SegmentSetup> {
-  const resolved = await findOrCreate(client, { name, region })
+  const resolved = await findOrCreate(client, name, region)
   return { crmDataId: resolved.crmDataId, name, region, created: resolved.source === 'created' }
 }
 

@@ -1,4 +1,4 @@
-import { LEFT_OUT_NOT_MEMBER } from '../../destinations/the-trade-desk-crm/syncAudience/functions'
+import { LEFT_OUT_NOT_MEMBER } from '../../destinations/the-trade-desk-crm/engine/results'
 import { RESULT_CODES } from '../../destinations/the-trade-desk-crm/syncAudience/result-codes'
 import { classify, isExit, type MultiStatusEntry } from '../outcomes'
 import { engageEvent } from '../../testing/audience-fixtures'

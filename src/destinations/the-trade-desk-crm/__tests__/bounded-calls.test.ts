@@ -1,12 +1,14 @@
 /**
  * Every TTD call is bounded end to end, whatever the request client or the connection does: these drive
  * the client directly, with a request client that never answers and with a loopback server whose 200
- * answer stalls mid-body, and check the outcome (a retryable 504) and that the connection is let go.
+ * answer stalls mid-body, and check the outcome (TTD unreachable, retryable, status 504, the cause named) and that
+ * the connection is let go.
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createRequestClient, RetryableError, type RequestClient } from '@segment/actions-core'
+import { createRequestClient, type RequestClient } from '@segment/actions-core'
 import { TtdCrmClient, type TtdClientConfig } from '../api'
+import { TtdError } from '../errors'
 
 const CONFIG: TtdClientConfig = {
   apiBaseUrl: 'http://127.0.0.1:9/v3',
@@ -17,12 +19,13 @@ const CONFIG: TtdClientConfig = {
   uploadTimeoutBaseMs: 100
 }
 
-async function failure(promise: Promise<unknown>): Promise<RetryableError> {
+async function failure(promise: Promise<unknown>): Promise<TtdError> {
   const outcome = await promise.then(
     () => undefined,
     (error: unknown) => error
   )
-  if (!(outcome instanceof RetryableError)) throw new Error(`expected a RetryableError, got ${String(outcome)}`)
+  if (!(outcome instanceof TtdError)) throw new Error(`expected a TtdError, got ${String(outcome)}`)
+  expect(outcome).toMatchObject({ code: 'TTD_UNREACHABLE', retryable: true, segmentStatus: 504 })
   return outcome
 }
 
@@ -31,8 +34,10 @@ describe('with a request client that never settles', () => {
 
   it('gives up at the deadline with a retryable 504', async () => {
     const error = await failure(new TtdCrmClient(never, CONFIG).listSegments())
-    expect(error.status).toBe(504)
-    expect(error.message).toBe('The Trade Desk did not answer "list CRM segments" in time. Segment will retry.')
+    expect(error).toMatchObject({ network: 'timeout', operation: 'list CRM segments', host: '127.0.0.1:9' })
+    expect(error.message).toBe(
+      'Could not reach The Trade Desk for "list CRM segments" at 127.0.0.1:9: no complete answer came in time.'
+    )
   })
 
   it('gives up when the runtime aborts the invocation, with the same retryable 504', async () => {
@@ -43,8 +48,8 @@ describe('with a request client that never settles', () => {
     )
     invocation.abort()
     const error = await failure(call)
-    expect(error.status).toBe(504)
-    expect(error.message).toMatch(/^"create the CRM segment" was stopped before .* Segment will retry\.$/)
+    expect(error).toMatchObject({ network: 'aborted', operation: 'create the CRM segment' })
+    expect(error.message).toMatch(/the call was stopped before the answer was complete\.$/)
   })
 
   it('does not start a call once the runtime has aborted', async () => {
@@ -54,7 +59,7 @@ describe('with a request client that never settles', () => {
     const error = await failure(
       new TtdCrmClient(request, { ...CONFIG, signal: invocation.signal }).requestDrop('crm-1', 'Email', 'Add')
     )
-    expect(error.status).toBe(504)
+    expect(error.network).toBe('aborted')
     expect(request).not.toHaveBeenCalled()
   })
 })
@@ -109,8 +114,9 @@ describe('with a loopback server whose 200 answer stalls mid-body', () => {
       uploadTimeoutBaseMs: 500
     })
     const error = await failure(call(client))
-    expect(error.status).toBe(504)
-    expect(error.message).toMatch(/did not answer ".+" in time/)
+    expect(error.network).toBe('timeout')
+    // A call cut short after it was sent may have reached TTD: for the upload, the window counts it as applied.
+    expect(error.stored).toBe('maybe')
     // Nothing is left holding a socket to the stalled answer (this waits until the server sees it end).
     await allConnectionsClosed()
   })
@@ -129,8 +135,7 @@ describe('with a loopback server whose 200 answer stalls mid-body', () => {
     await started
     invocation.abort()
     const error = await failure(call)
-    expect(error.status).toBe(504)
-    expect(error.message).toMatch(/^"list CRM segments" was stopped before/)
+    expect(error).toMatchObject({ network: 'aborted', operation: 'list CRM segments' })
     await allConnectionsClosed()
   })
 })

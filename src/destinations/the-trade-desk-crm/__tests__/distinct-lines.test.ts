@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { DistinctLines } from '../distinct-lines'
+import { DistinctLines } from '../engine/distinct-lines'
 
 function addAll(lines: DistinctLines, values: string[]): boolean[] {
   return values.map((value) => lines.add(value))

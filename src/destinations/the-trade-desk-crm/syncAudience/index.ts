@@ -1,15 +1,17 @@
-import type { ActionDefinition } from '@segment/actions-core'
+import { IntegrationError, type ActionDefinition } from '@segment/actions-core'
 import type { AudienceSettings, Settings } from '../generated-types'
 import { fields } from './fields'
 import type { TtdEndpoint } from '../api'
 import { segmentNameChoices } from '../segment-picker'
-import { performSingle, performSyncBatch, type SyncOptions } from './functions'
+import { MIN_DISTINCT_IDENTIFIERS } from '../constants'
+import type { EngineOptions } from '../engine/context'
+import { syncBatch } from '../engine/sync'
 import type { OnMappingSaveInputs, OnMappingSaveOutputs, Payload } from './generated-types'
 import { buildOnMappingSave } from './hook'
 
 export function buildSyncAudience(
   endpoint: TtdEndpoint,
-  options: SyncOptions = {}
+  options: EngineOptions = {}
 ): ActionDefinition<Settings, Payload, AudienceSettings, OnMappingSaveInputs, OnMappingSaveOutputs> {
   return {
     // The name Segment's setup steps tell marketers to pick.
@@ -25,7 +27,14 @@ export function buildSyncAudience(
     hooks: {
       onMappingSave: buildOnMappingSave(endpoint)
     },
-    perform: () => performSingle(),
-    performBatch: (request, data) => performSyncBatch(request, data, endpoint, options)
+    perform: () => {
+      throw new IntegrationError(
+        `The Trade Desk accepts uploads of at least ${MIN_DISTINCT_IDENTIFIERS} distinct people, which a single ` +
+          'event never reaches. Turn Enable Batching on in this mapping.',
+        'BATCHING_REQUIRED',
+        400
+      )
+    },
+    performBatch: (request, data) => syncBatch(request, data, endpoint, options)
   }
 }

@@ -1,7 +1,11 @@
+import type { FailureCode } from '../errors'
+
 /**
  * Stable reason codes of the multistatus entries `performBatch` returns, one per event, in the success `body` or the
- * error entry's `body`. Callers (the runner, tests, tools) read these instead of the human messages, which may be
- * reworded at any time.
+ * error entry's `body.code`. Callers (the runner, tests, tools) read these instead of the human messages, which may
+ * be reworded at any time. A failed upload group's events carry the failure's own code (errors.ts): `TTD_…` for
+ * what The Trade Desk or the network did, the rule codes for what the destination found itself, and the
+ * coordination codes when the runtime's stores could not coordinate the batch.
  */
 export const RESULT_CODES = {
   /** Uploaded; the body is the upload receipt. */
@@ -12,14 +16,14 @@ export const RESULT_CODES = {
   invalidIdentifier: 'INVALID_IDENTIFIER',
   /** The Segment Name resolved to a blank string, so there is no segment to write to: nothing was sent. */
   blankSegmentName: 'BLANK_SEGMENT_NAME',
-  /** Its upload group held fewer distinct people than The Trade Desk accepts: nothing was sent. */
-  belowMinimum: 'BELOW_MINIMUM',
-  /** Phone numbers aimed at an EU segment, which The Trade Desk refuses: nothing was sent. */
-  phoneInEu: 'PHONE_IN_EU',
-  /** The Trade Desk refused the lookup, creation or upload of the group's segment; the message is TTD's. */
-  ttdRejected: 'TTD_REJECTED',
+  /**
+   * Held back, retryable: the batch's people and those held from earlier batches of the sync are fewer than The
+   * Trade Desk's minimum per upload, and no open sync window could top them up. They go out with a later batch of
+   * the sync; if the sync never reaches the minimum, this is their last answer.
+   */
+  heldForMinimum: 'HELD_FOR_MINIMUM',
   /** The group's upload never ran (should not happen; kept so that no event is ever reported uploaded by default). */
   notRun: 'NOT_RUN'
 } as const
 
-export type ResultCode = (typeof RESULT_CODES)[keyof typeof RESULT_CODES]
+export type ResultCode = (typeof RESULT_CODES)[keyof typeof RESULT_CODES] | FailureCode

@@ -28,7 +28,7 @@ export function freshMachine(
     index = require('../../index')
   })
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const definition = index.createTheTradeDeskCrm({ coordination: { waitMs: 3_000, pollMs: 5 }, ...options })
+  const definition = index.createTheTradeDeskCrm({ waits: { waitMs: 3_000, pollMs: 5 }, ...options })
   return {
     state,
     async run(events, runOptions = {}) {

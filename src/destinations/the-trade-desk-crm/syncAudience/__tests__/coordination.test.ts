@@ -1,5 +1,5 @@
 import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
-import { SharedCoordination } from '../../coordination'
+import { segmentClaimKey, windowKey } from '../../engine/keys'
 import { SEGMENT_CLAIM_SECONDS, SYNC_WINDOW_HOURS } from '../../constants'
 import { enteredBatch } from '../../__tests__/helpers/events'
 import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
@@ -59,10 +59,9 @@ describe('several machines sharing only the runtime cache', () => {
 
     const first = a.run(slices[0])
     await new Promise((resolve) => setTimeout(resolve, 20)) // a holds the claim before b arrives
-    const [aOutcome, bResults] = await Promise.allSettled([first, b.run(slices[1])])
-    expect(aOutcome.status).toBe('rejected')
-    expect(String((aOutcome as PromiseRejectedResult).reason)).toContain('Segment will retry')
-    expect(bResults.status).toBe('fulfilled')
+    const [aResults, bResults] = await Promise.all([first, b.run(slices[1])])
+    expect(aResults[0]).toMatchObject({ status: 500, body: { code: 'TTD_UNAVAILABLE', stored: 'no' } })
+    expect(body(bResults).mergeMode).toBe('Replace')
 
     const retried = await a.run(slices[0])
     expect(ttd.mergeModes()).toEqual(['Replace', 'Replace', 'Add'])
@@ -78,7 +77,8 @@ describe('several machines sharing only the runtime cache', () => {
     const a = freshMachine(cache, { uploadTimeoutBaseMs: 100 })
     const b = freshMachine(cache)
 
-    await expect(a.run(slices[0])).rejects.toThrow('Segment will retry')
+    const unanswered = await a.run(slices[0])
+    expect(unanswered[0]).toMatchObject({ status: 504, body: { code: 'TTD_UNREACHABLE', stored: 'maybe' } })
     const bResults = await b.run(slices[1])
     const retried = await a.run(slices[0])
 
@@ -95,11 +95,12 @@ describe('several machines sharing only the runtime cache', () => {
     ttd.seedSegment('crm-1', 'High Value')
     const cache = new MemoryEngageCache({ now: () => time.now })
     // A machine claimed the window (about to Replace) and died without a word.
-    const dead = SharedCoordination.from(cache)
-    await dead?.enterWindow(ADV, 'crm-1', 60)
-    const b = freshMachine(cache, { coordination: { waitMs: 50, pollMs: 5 } })
+    await cache.setByKeyNX(windowKey(ADV, 'crm-1'), JSON.stringify({ state: 'claimed', holder: 'dead' }), 60)
+    const b = freshMachine(cache, { waits: { waitMs: 50, pollMs: 5 } })
 
-    await expect(b.run(slices[1])).rejects.toThrow('still running in another batch')
+    const waited = await b.run(slices[1])
+    expect(waited[0]).toMatchObject({ status: 503, body: { code: 'SEGMENT_BUSY' } })
+    expect(waited[0].errormessage).toContain('still running in another batch')
     expect(ttd.drops).toHaveLength(0)
 
     time.advance(61_000)
@@ -112,13 +113,13 @@ describe('several machines sharing only the runtime cache', () => {
     const time = clock()
     const ttd = new FakeTtd()
     const cache = new MemoryEngageCache({ now: () => time.now })
-    const dead = SharedCoordination.from(cache)
     // The holder's lookup never ends, as if its machine died mid-listing.
-    void dead?.resolveSegment(ADV, 'US', 'High Value', () => new Promise(() => undefined))
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    const b = freshMachine(cache, { coordination: { waitMs: 50, pollMs: 5 } })
+    await cache.setByKeyNX(segmentClaimKey(ADV, 'US', 'High Value'), 'dead-holder', SEGMENT_CLAIM_SECONDS)
+    const b = freshMachine(cache, { waits: { waitMs: 50, pollMs: 5 } })
 
-    await expect(b.run(slices[0])).rejects.toThrow('looking up or creating the CRM segment "High Value"')
+    const waited = await b.run(slices[0])
+    expect(waited[0]).toMatchObject({ status: 503, body: { code: 'SEGMENT_BUSY' } })
+    expect(waited[0].errormessage).toContain('looking up or creating the CRM segment "High Value"')
     expect(ttd.lists).toBe(0)
 
     time.advance(SEGMENT_CLAIM_SECONDS * 1000 + 1)
@@ -147,7 +148,7 @@ describe('several machines sharing only the runtime cache', () => {
 })
 
 describe('a cache that fails', () => {
-  it('makes the batch retryable and uploads nothing, rather than going on uncoordinated', async () => {
+  it('makes the events retryable and uploads nothing, rather than going on uncoordinated', async () => {
     const ttd = new FakeTtd()
     ttd.seedSegment('crm-1', 'High Value')
     const cache = new MemoryEngageCache()
@@ -156,7 +157,9 @@ describe('a cache that fails', () => {
     }
     const machine = freshMachine(cache)
 
-    await expect(machine.run(slices[0])).rejects.toThrow('The runtime cache that coordinates batches')
+    const results = await machine.run(slices[0])
+    expect(results[0]).toMatchObject({ status: 503, body: { code: 'STORE_FAILED' } })
+    expect(results[0].errormessage).toContain('The runtime cache that coordinates batches')
     expect(ttd.drops).toHaveLength(0)
   })
 })

@@ -1,10 +1,11 @@
 import nock from 'nock'
 import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
 import { SYNC_WINDOW_HOURS } from '../../constants'
+import { segmentIdKey } from '../../engine/keys'
+import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
 import { API, enteredBatch } from '../../__tests__/helpers/events'
 import {
   ADV,
-  LIST_PATH,
   newCapture,
   nockCreate,
   nockDrop,
@@ -64,7 +65,8 @@ describe('a full sync delivered in several batches', () => {
     nockDropAndUpload('crm-1', capture, 1)
 
     const batch = enteredBatch(1500)
-    await expect(runBatch(batch, { stateContext: state })).rejects.toThrow('Segment will retry')
+    const failed = await runBatch(batch, { stateContext: state })
+    expect(failed[0]).toMatchObject({ status: 503, body: { code: 'TTD_UNAVAILABLE', stored: 'no' } })
     const retried = await runBatch(batch, { stateContext: state })
 
     expect(mergeModes(capture)).toEqual(['Replace', 'Replace'])
@@ -137,7 +139,7 @@ describe('the segment id cache', () => {
 
   it('fails the events, and does not loop, when the id found again is also unknown', async () => {
     const state = new MemoryStateContext()
-    state.setResponseContext(`ttd-crm:segment-id:${ADV}:US:High%20Value`, 'crm-gone', { hour: 1 })
+    state.setResponseContext(segmentIdKey(ADV, 'US', 'High Value'), 'crm-gone', { hour: 1 })
     nock(API).post(`/v3/crmdata/segment/${ADV}/crm-gone`).reply(404, { Message: 'not found' })
     nockSegments([{ CrmDataId: 'crm-gone2', SegmentName: 'High Value', Region: 'US' }])
     nock(API).post(`/v3/crmdata/segment/${ADV}/crm-gone2`).reply(404, { Message: 'not found' })
@@ -145,33 +147,24 @@ describe('the segment id cache', () => {
     const results = await runBatch(enteredBatch(1500), { stateContext: state })
     expect(results[0]).toMatchObject({
       status: 404,
-      errormessage: expect.stringContaining('does not know this CRM segment')
+      errormessage: expect.stringContaining('does not know this CRM segment'),
+      body: { code: 'TTD_SEGMENT_NOT_FOUND' }
     })
     expect(nock.isDone()).toBe(true)
   })
 
-  it('creates a missing segment once when two batches need it at the same time', async () => {
+  it('creates a missing segment once when two batches of one process need it at the same time', async () => {
+    const ttd = new FakeTtd()
+    ttd.apiDelayMs = 50
     const state = new MemoryStateContext()
-    const capture = newCapture()
-    let creates = 0
-    nock(API).get(LIST_PATH).times(2).delay(50).reply(200, { Segments: [], PagingToken: null })
-    nock(API)
-      .post('/v3/crmdata/segment')
-      .times(2)
-      .delay(50)
-      .reply(() => {
-        creates++
-        return [200, { CrmDataId: `crm-${creates}` }]
-      })
-    nockDropAndUpload('crm-1', capture, 0)
-    nockDropAndUpload('crm-1', capture, 1)
 
     const [a, b] = await Promise.all([
       runBatch(enteredBatch(1500, 0), { stateContext: state }),
       runBatch(enteredBatch(1500, 1500), { stateContext: state })
     ])
 
-    expect(creates).toBe(1)
+    // One lists and creates under the process's claim; the other waits for the claim, then finds it.
+    expect(ttd.creates).toBe(1)
     expect(a[0]).toMatchObject({ status: 200, body: { crmDataId: 'crm-1' } })
     expect(b[0]).toMatchObject({ status: 200, body: { crmDataId: 'crm-1' } })
   })

@@ -11,7 +11,7 @@ import nock from 'nock'
 import { createHash } from 'node:crypto'
 import definition from '../../index'
 import { leakedPiece, MARKER } from '../../pii/__tests__/support'
-import { LEFT_OUT_NOT_MEMBER } from '../functions'
+import { LEFT_OUT_NOT_MEMBER } from '../../engine/results'
 import { RESULT_CODES } from '../result-codes'
 import { engageEvent } from '../../../../testing/engage-events'
 

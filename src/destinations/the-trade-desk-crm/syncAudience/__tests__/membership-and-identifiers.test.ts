@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createTestIntegration } from '@segment/actions-core'
 import definition from '../../index'
-import { LEFT_OUT_NOT_MEMBER } from '../functions'
+import { LEFT_OUT_NOT_MEMBER } from '../../engine/results'
 import { RESULT_CODES } from '../result-codes'
 
 const NOT_MEMBER_BODY = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }

@@ -22,9 +22,9 @@ describe('minimum of 1,500 distinct identifiers', () => {
     expect(nock.isDone()).toBe(true)
     expect(results).toHaveLength(1499)
     for (const result of results) {
-      expect(result).toMatchObject({ status: 400, body: { code: RESULT_CODES.belowMinimum } })
+      expect(result).toMatchObject({ status: 400, body: { code: 'BELOW_MINIMUM' } })
       expect(result.errormessage).toMatch(
-        /^Too few distinct identifiers to upload: 1499 found, .* at least 1500 per upload/
+        /^Too few distinct identifiers to upload: 1,499 found, .* at least 1,500 per upload/
       )
     }
   })
@@ -44,7 +44,7 @@ describe('minimum of 1,500 distinct identifiers', () => {
 
     expect(unmatched.count).toBe(0)
     expect(results).toHaveLength(1519)
-    expect(results[1510].errormessage).toContain('1499 found')
+    expect(results[1510].errormessage).toContain('1,499 found')
   })
 
   it('uploads each distinct identifier once and reports repeats as duplicates of an uploaded one', async () => {
@@ -69,7 +69,7 @@ describe('minimum of 1,500 distinct identifiers', () => {
     const results = await runBatch([...enteredBatch(1495), ...exited, ...invalid])
 
     expect(unmatched.count).toBe(0)
-    expect(results[0].errormessage).toContain('1495 found')
+    expect(results[0].errormessage).toContain('1,495 found')
     expect(results[1495].status).toBe(200)
     expect(results[1500]).toMatchObject({ status: 400, errormessage: 'Email has no @.' })
   })

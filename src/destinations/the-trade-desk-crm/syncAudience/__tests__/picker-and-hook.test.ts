@@ -57,10 +57,10 @@ describe('the Segment Name picker', () => {
   })
 
   it.each([
-    [401, 'INVALID_AUTHENTICATION', /rejected the API token \(401\)\. Check the Auth Token setting/],
-    [403, 'INVALID_AUTHENTICATION', /no rights on advertiser "adv123" \(403\)/],
-    [404, 'TTD_REJECTED', /does not know advertiser "adv123" \(404\)/],
-    [503, 'RETRYABLE_ERROR', /failed to "list CRM segments" \(503\)/]
+    [401, 'TTD_TOKEN_REJECTED', /rejected the API token \(401\)\. Check the Auth Token setting/],
+    [403, 'TTD_FORBIDDEN', /no rights on advertiser "adv123" \(403\)/],
+    [404, 'TTD_ADVERTISER_NOT_FOUND', /does not know advertiser "adv123" \(404\)/],
+    [503, 'TTD_UNAVAILABLE', /failed to list CRM segments \(503\)/]
   ])('turns a %i into the picker error %s, never a crash', async (status, code, message) => {
     nock(API)
       .get(LIST_PATH)
@@ -75,7 +75,7 @@ describe('the Segment Name picker', () => {
     const result = await pickSegmentName({ ...SETTINGS, auth_token: '' })
     expect(result).toEqual({
       choices: [],
-      error: { code: 'TTD_REJECTED', message: expect.stringMatching(/^The Auth Token setting is empty/) }
+      error: { code: 'MISSING_SETTING', message: expect.stringMatching(/^The Auth Token setting is empty/) }
     })
     expect(unmatched).toEqual([])
   })
@@ -105,7 +105,7 @@ describe('the onMappingSave hook ("Check or create the CRM segment")', () => {
     nockSegments([segment('d1', 'Loyal buyers'), segment('d2', 'Loyal buyers')])
     const result = await saveMapping({ segment_name: 'Loyal buyers', region: 'US' })
     expect(result).toEqual({
-      error: { code: 'TTD_REJECTED', message: expect.stringMatching(/\(CrmDataIds: d1, d2\)/) }
+      error: { code: 'DUPLICATE_SEGMENT_NAME', message: expect.stringMatching(/\(CrmDataIds: d1, d2\)/) }
     })
   })
 
@@ -120,14 +120,14 @@ describe('the onMappingSave hook ("Check or create the CRM segment")', () => {
     nock(API).get(LIST_PATH).reply(401, {})
     const result = await saveMapping({ segment_name: 'Loyal buyers', region: 'US' })
     expect(result).toEqual({
-      error: { code: 'INVALID_AUTHENTICATION', message: expect.stringMatching(/Check the Auth Token setting/) }
+      error: { code: 'TTD_TOKEN_REJECTED', message: expect.stringMatching(/Check the Auth Token setting/) }
     })
   })
 
   it('refuses a blank Segment Name before any request', async () => {
     const result = await saveMapping({ segment_name: '  ', region: 'US' })
     expect(result).toEqual({
-      error: { code: 'TTD_REJECTED', message: expect.stringMatching(/^Segment Name is empty/) }
+      error: { code: 'BLANK_SEGMENT_NAME', message: expect.stringMatching(/^Segment Name is empty/) }
     })
     expect(unmatched).toEqual([])
   })

@@ -131,7 +131,7 @@ describe('which segment a batch writes to', () => {
       stateContext: state
     })
     // The window opens and the short-batch reservoir is kept for that id, but no name -> id entry is written.
-    expect(written).toContain('ttd-crm:sync-window:adv123:crm-saved')
-    expect(written.filter((key) => key.includes('segment-id'))).toEqual([])
+    expect(written).toContain('ttd-crm:v2:adv123:window:crm-saved')
+    expect(written.filter((key) => key.includes(':segment:'))).toEqual([])
   })
 })

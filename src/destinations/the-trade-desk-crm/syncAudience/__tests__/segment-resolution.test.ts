@@ -11,7 +11,6 @@ import {
   runBatch,
   uploadedLines
 } from '../../__tests__/helpers/ttd-nock'
-import { RESULT_CODES } from '../result-codes'
 
 const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
@@ -98,7 +97,10 @@ describe('finding the CRM segment', () => {
     const results = await runBatch(events)
 
     for (const result of results.slice(0, 1500)) {
-      expect(result).toMatchObject({ status: 409, body: { code: RESULT_CODES.ttdRejected } })
+      expect(result).toMatchObject({
+        status: 409,
+        body: { code: 'DUPLICATE_SEGMENT_NAME', crmDataIds: ['dup-1', 'dup-2'] }
+      })
       expect(result.errormessage).toContain('2 CRM segments of advertiser "adv123" are named "High Value"')
       expect(result.errormessage).toContain('CrmDataIds: dup-1, dup-2')
       expect(result.errormessage).toContain('rename or remove all but one')
@@ -126,7 +128,7 @@ describe('finding the CRM segment', () => {
     expect(results[0]).toMatchObject({
       status: 400,
       errormessage: expect.stringContaining('does not accept phone numbers for EU segments'),
-      body: { code: RESULT_CODES.phoneInEu }
+      body: { code: 'PHONE_IN_EU' }
     })
   })
 

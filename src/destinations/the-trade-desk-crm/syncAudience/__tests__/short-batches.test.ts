@@ -1,11 +1,11 @@
 import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
 import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
-import { MIN_DISTINCT_IDENTIFIERS, SHORT_BATCH_DEFERRAL_HOURS, SYNC_WINDOW_HOURS } from '../../constants'
+import { MIN_DISTINCT_IDENTIFIERS, SYNC_WINDOW_HOURS } from '../../constants'
 import { normalizeEmail, sha256Base64 } from '../../pii'
 import { emailOf, enteredBatch, mapping } from '../../__tests__/helpers/events'
 import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
 import { freshMachine } from '../../__tests__/helpers/instances'
-import type { EventResult } from '../../__tests__/helpers/ttd-nock'
+import { runBatch, type EventResult } from '../../__tests__/helpers/ttd-nock'
 
 const HOUR = 3_600_000
 
@@ -14,7 +14,7 @@ function clock() {
   return c
 }
 
-type Body = { mergeMode: string; distinctIdentifiers: number; topUpIdentifiers: number }
+type Body = { mergeMode: string; distinctIdentifiers: number; topUpIdentifiers: number; pooledIdentifiers: number }
 const body = (results: EventResult[]) => results[0].body as Body
 
 function hashedLine(i: number): string {
@@ -84,78 +84,102 @@ describe('a short batch inside an open window', () => {
     expect(cache.keys().filter((key) => key.includes(':reservoir:')).length).toBeGreaterThan(10)
   })
 
-  it('is deferred when the reservoir the store could hold is smaller than the batch needs', async () => {
+  it('is held when the reservoir the store could keep is too small to fill it, and goes out with the next one', async () => {
     const ttd = new FakeTtd()
-    // 600-byte values: 64 of them hold about 700 hashed lines, not 1,500.
+    // 600-byte values: 64 of them hold about 700 hashed lines, not the 1,000 a batch of 500 needs.
     const cache = new MemoryEngageCache({ maxValueSizeBytes: 600 })
     const machine = freshMachine(cache)
 
     await machine.run(enteredBatch(3000, 0))
-    await expect(machine.run(enteredBatch(500, 3000))).rejects.toThrow('Only 500 distinct identifiers')
-    const enough = await machine.run(enteredBatch(1000, 3500))
+    const held = await machine.run(enteredBatch(500, 3000))
+    expect(held[0]).toMatchObject({ status: 503, body: { code: 'HELD_FOR_MINIMUM', heldIdentifiers: 500 } })
+    const next = await machine.run(enteredBatch(1000, 3500))
 
     expect(ttd.mergeModes()).toEqual(['Replace', 'Add'])
-    expect(body(enough)).toMatchObject({ mergeMode: 'Add', topUpIdentifiers: 500 })
+    expect(body(next)).toMatchObject({ mergeMode: 'Add', distinctIdentifiers: 1000, pooledIdentifiers: 500 })
+    expect(ttd.members.get('crm-1')?.size).toBe(4500)
   })
 
-  it('is not topped up from an expired window: it would be a Replace, so it is deferred and nothing is sent', async () => {
+  it('is not topped up from an expired window: it would be a Replace, so it is held and nothing is sent', async () => {
     const time = clock()
     const ttd = new FakeTtd()
     const machine = stateMachine(time)
 
     await machine.run(enteredBatch(3000, 0))
     time.advance(SYNC_WINDOW_HOURS * HOUR + 1)
-    await expect(machine.run(enteredBatch(1000, 3000))).rejects.toThrow('Segment will retry this batch')
+    const held = await machine.run(enteredBatch(1000, 3000))
 
+    expect(held[0]).toMatchObject({ status: 503, body: { code: 'HELD_FOR_MINIMUM' } })
     expect(ttd.mergeModes()).toEqual(['Replace'])
     expect(ttd.members.get('crm-1')?.size).toBe(3000)
   })
 })
 
 describe('a short batch that would start the sync', () => {
-  it('is deferred, and its retry after a bigger batch opened the window is topped up: all 4,000 end up in', async () => {
+  it('is held; the bigger batch after it takes its people along in the Replace; its retry is topped up', async () => {
     const time = clock()
     const ttd = new FakeTtd()
     const machine = stateMachine(time)
     const short = enteredBatch(1000, 3000)
 
-    await expect(machine.run(short)).rejects.toThrow('no upload of this sync has replaced the segment yet')
-    expect(ttd.lists + ttd.drops.length).toBe(0) // not even a lookup: a short batch never creates a segment
+    const held = await machine.run(short)
+    expect(held).toHaveLength(1000)
+    expect(held[0]).toMatchObject({ status: 503, body: { code: 'HELD_FOR_MINIMUM', distinctIdentifiers: 1000 } })
+    expect(ttd.creates + ttd.drops.length).toBe(0) // a held batch never creates a segment
     time.advance(5 * 60_000)
-    await machine.run(enteredBatch(3000, 0))
+    const big = await machine.run(enteredBatch(3000, 0))
+    expect(body(big)).toMatchObject({ mergeMode: 'Replace', distinctIdentifiers: 3000, pooledIdentifiers: 1000 })
+    expect(ttd.members.get('crm-1')?.size).toBe(4000)
     time.advance(5 * 60_000)
     const retried = await machine.run(short)
 
     expect(ttd.mergeModes()).toEqual(['Replace', 'Add'])
     expect(body(retried)).toMatchObject({ mergeMode: 'Add', distinctIdentifiers: 1000, topUpIdentifiers: 500 })
+    expect(retried.every((result) => result.status === 200)).toBe(true)
     expect(ttd.members.get('crm-1')?.size).toBe(4000)
   })
 
-  it(`fails for good with the "too few" reason once deferred for ${SHORT_BATCH_DEFERRAL_HOURS} hours, never uploading`, async () => {
+  it('are pooled when every batch is short, until together they reach the minimum: 1,000 + 800', async () => {
+    const ttd = new FakeTtd()
+    const machine = stateMachine()
+    const first = enteredBatch(1000, 0)
+
+    const held = await machine.run(first)
+    const second = await machine.run(enteredBatch(800, 1000))
+    expect(body(second)).toMatchObject({ mergeMode: 'Replace', distinctIdentifiers: 800, pooledIdentifiers: 1000 })
+    const retried = await machine.run(first)
+
+    expect(held[0].body).toMatchObject({ code: 'HELD_FOR_MINIMUM' })
+    expect(body(retried)).toMatchObject({ mergeMode: 'Add', topUpIdentifiers: 500 })
+    expect(ttd.mergeModes()).toEqual(['Replace', 'Add'])
+    expect(ttd.drops.map((drop) => new Set(ttd.uploads.get(drop.n)).size)).toEqual([1800, 1500])
+    expect(ttd.members.get('crm-1')?.size).toBe(1800)
+  })
+
+  it('of an audience below the minimum is never uploaded, and every answer explains the minimum', async () => {
     const time = clock()
     const ttd = new FakeTtd()
     const machine = stateMachine(time)
     const alone = enteredBatch(1000)
 
-    await expect(machine.run(alone)).rejects.toThrow('after 2 h of this')
-    time.advance(SHORT_BATCH_DEFERRAL_HOURS * HOUR - 60_000)
-    await expect(machine.run(alone)).rejects.toThrow('Segment will retry this batch')
-    time.advance(60_000)
-    const results = await machine.run(alone)
-
-    expect(results).toHaveLength(1000)
-    for (const result of results) {
-      expect(result).toMatchObject({ status: 400 })
-      expect(result.errormessage).toMatch(/^Too few distinct identifiers to upload: 1000 found/)
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const results = await machine.run(alone)
+      expect(results).toHaveLength(1000)
+      for (const result of results) {
+        expect(result).toMatchObject({ status: 503, body: { code: 'HELD_FOR_MINIMUM', heldIdentifiers: 1000 } })
+        expect(result.errormessage).toMatch(/minimum: an upload must hold at least 1,500 distinct people/)
+        expect(result.errormessage).not.toMatch(/Segment will retry/)
+      }
+      time.advance(HOUR)
     }
-    expect(ttd.lists + ttd.creates + ttd.drops.length).toBe(0)
+    expect(ttd.creates + ttd.drops.length).toBe(0)
   })
 
-  it('fails at once when deferral is off (a local run with no other batch to wait for)', async () => {
+  it('fails at once with the "too few" reason when the runtime gives no store to hold it in', async () => {
     const ttd = new FakeTtd()
-    const machine = stateMachine(clock(), { shortBatchDeferralMs: 0 })
-    const results = await machine.run(enteredBatch(1000))
-    expect(results[0]).toMatchObject({ status: 400, errormessage: expect.stringMatching(/^Too few distinct/) })
+    const results = await runBatch(enteredBatch(1000))
+    expect(results[0]).toMatchObject({ status: 400, body: { code: 'BELOW_MINIMUM' } })
+    expect(results[0].errormessage).toMatch(/^Too few distinct identifiers to upload: 1,000 found/)
     expect(ttd.drops).toHaveLength(0)
   })
 })

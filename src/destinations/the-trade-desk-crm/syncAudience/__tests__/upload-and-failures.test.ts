@@ -1,5 +1,6 @@
 import nock from 'nock'
-import { createTestIntegration, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
+import { createTestIntegration } from '@segment/actions-core'
+import { segmentRetries } from '../../errors'
 import { createTheTradeDeskCrm } from '../../index'
 import { API, DROP_HOST, enteredBatch, mapping, SETTINGS } from '../../__tests__/helpers/events'
 import {
@@ -10,7 +11,8 @@ import {
   nockExistingSegmentFlow,
   nockSegments,
   nockUpload,
-  runBatch
+  runBatch,
+  type EventResult
 } from '../../__tests__/helpers/ttd-nock'
 
 const existing = [{ CrmDataId: 'crm-1', SegmentName: 'High Value', Region: 'US' }]
@@ -51,57 +53,84 @@ describe('the upload', () => {
       .post(`/v3/crmdata/segment/${ADV}/crm-1`)
       .reply(200, { ReferenceId: 'r', Url: 'http://drop.example/upload' })
     const results = await runBatch(enteredBatch(1500))
-    expect(results[0].status).toBe(502)
+    expect(results[0]).toMatchObject({ status: 502, body: { code: 'TTD_UPLOAD_URL_UNSAFE' } })
     expect(results[0].errormessage).toContain('not https; no personal data was sent there')
     expect(nock.isDone()).toBe(true)
   })
 })
 
-describe('failures from TTD', () => {
+/** Every event of the batch answered alike: a failure of the group, never a thrown error (writes are kept). */
+function expectEveryEvent(results: EventResult[], entry: Partial<EventResult> & { body?: object }) {
+  expect(results).toHaveLength(1500)
+  for (const result of results) expect(result).toMatchObject(entry)
+  const text = JSON.stringify(results)
+  expect(text).not.toContain(SETTINGS.auth_token)
+  expect(text).not.toContain('@example.com')
+}
+
+describe('failures from TTD: every event of the group gets an entry with the failure as data', () => {
   const batch = enteredBatch(1500)
 
-  it.each([401, 403])('fails the batch as an authentication error on %i', async (status) => {
-    nock(API).get(LIST_PATH).reply(status, { Message: 'nope' })
-    const error = await runBatch(batch).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(InvalidAuthenticationError)
-    expect((error as Error).message).toMatch(
-      status === 401 ? /rejected the API token/ : /no rights on advertiser "adv123"/
-    )
-    expect((error as Error).message).not.toContain(SETTINGS.auth_token)
+  it.each([
+    [401, 'TTD_TOKEN_REJECTED', /rejected the API token/],
+    [403, 'TTD_FORBIDDEN', /no rights on advertiser "adv123"/]
+  ])('fails every event, not retryable, on %i: %s', async (status, code, message) => {
+    nock(API)
+      .get(LIST_PATH)
+      .reply(status, { Message: `nope ${SETTINGS.auth_token}` })
+    const results = await runBatch(batch)
+    expectEveryEvent(results, { status, body: { code, operation: 'list CRM segments', ttdStatus: status } })
+    expect(results[0].errormessage).toMatch(message)
+    expect(segmentRetries(results[0].status)).toBe(false)
   })
 
-  it.each([429, 500, 502, 503, 504])('throws a retryable error on %i from the drop request', async (status) => {
+  it.each([
+    [429, 'TTD_RATE_LIMITED', 429],
+    [500, 'TTD_UNAVAILABLE', 500],
+    [502, 'TTD_UNAVAILABLE', 502],
+    [503, 'TTD_UNAVAILABLE', 503],
+    [504, 'TTD_UNAVAILABLE', 504]
+  ])('answers every event with a status Segment retries on %i from the drop request', async (status, code, entry) => {
     nockSegments(existing)
     nock(API).post(`/v3/crmdata/segment/${ADV}/crm-1`).reply(status, { Message: 'busy' }, { 'Retry-After': '30' })
-    const error = await runBatch(batch).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RetryableError)
-    expect((error as RetryableError).status).toBe(status)
+    const results = await runBatch(batch)
+    expectEveryEvent(results, {
+      status: entry,
+      body: { code, operation: 'request an upload location', ttdStatus: status }
+    })
+    expect(segmentRetries(results[0].status)).toBe(true)
+    expect(results[0].errormessage).toMatch(/Segment retries these events for up to four hours\.$/)
   })
 
-  it('throws a retryable error when TTD does not answer in time', async () => {
+  it('says when TTD does not answer in time: retryable 504, network cause "timeout", with the host', async () => {
     const definition = createTheTradeDeskCrm({ apiTimeoutMs: 100 })
     nock(API).get(LIST_PATH).delay(1000).reply(200, { Segments: existing })
     const integration = createTestIntegration(definition)
-    const error = await integration
-      .testBatchAction('syncAudience', {
-        events: batch,
-        mapping: mapping(),
-        settings: SETTINGS,
-        useDefaultMappings: true
-      })
-      .catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RetryableError)
-    expect((error as Error).message).toContain('did not answer "list CRM segments" in time')
+    await integration.testBatchAction('syncAudience', {
+      events: batch,
+      mapping: mapping(),
+      settings: SETTINGS,
+      useDefaultMappings: true
+    })
+    const results = integration.results[0].multistatus as EventResult[]
+    expectEveryEvent(results, {
+      status: 504,
+      body: { code: 'TTD_UNREACHABLE', network: 'timeout', host: 'api.thetradedesk.com' }
+    })
+    expect(results[0].errormessage).toContain('no complete answer came in time')
   })
 
-  it('throws a retryable error when the connection is reset', async () => {
+  it.each([
+    ['ECONNRESET', 'reset', 503],
+    ['ECONNREFUSED', 'refused', 503],
+    ['ENOTFOUND', 'dns', 503]
+  ])('says what the network did (%s) as its cause, retryable', async (errno, network, status) => {
     nockSegments(existing)
     nock(API)
       .post(`/v3/crmdata/segment/${ADV}/crm-1`)
-      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
-    const error = await runBatch(batch).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RetryableError)
-    expect((error as Error).message).toContain('connection to The Trade Desk failed')
+      .replyWithError(Object.assign(new Error(`connect ${errno}`), { code: errno }))
+    const results = await runBatch(batch)
+    expectEveryEvent(results, { status, body: { code: 'TTD_UNREACHABLE', network } })
   })
 
   it('fails every event with TTD’s own message on another 4xx', async () => {
@@ -110,23 +139,21 @@ describe('failures from TTD', () => {
       .post(`/v3/crmdata/segment/${ADV}/crm-1`)
       .reply(400, { Message: 'PiiType is not enabled for this advertiser' })
     const results = await runBatch(batch)
-    expect(results).toHaveLength(1500)
-    for (const result of results) {
-      expect(result).toMatchObject({
-        status: 400,
-        errormessage:
-          'The Trade Desk refused to request an upload location (400): PiiType is not enabled for this advertiser'
-      })
-    }
+    expectEveryEvent(results, {
+      status: 400,
+      errormessage:
+        'The Trade Desk refused to request an upload location (400): PiiType is not enabled for this advertiser',
+      body: { code: 'TTD_REJECTED', ttdStatus: 400 }
+    })
   })
 
-  it('never reports success when the upload itself fails', async () => {
+  it('never reports success when the upload itself fails; the storage answered, so nothing was stored', async () => {
     const capture = newCapture()
     nockSegments(existing)
     nockDrop('crm-1', capture)
     nockUpload(capture, '/upload/crm-1', 500)
-    const error = await runBatch(batch).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RetryableError)
+    const results = await runBatch(batch)
+    expectEveryEvent(results, { status: 500, body: { code: 'TTD_UNAVAILABLE', operation: 'upload', stored: 'no' } })
     expect(capture.uploads).toHaveLength(1)
   })
 
@@ -135,8 +162,8 @@ describe('failures from TTD', () => {
     nockSegments(existing)
     nockDrop('crm-1', capture)
     nockUpload(capture, '/upload/crm-1', 403)
-    const error = await runBatch(batch).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(RetryableError)
-    expect((error as Error).message).toContain('probably expired')
+    const results = await runBatch(batch)
+    expectEveryEvent(results, { status: 503, body: { code: 'TTD_UPLOAD_URL_EXPIRED', host: 'drop.storage.example' } })
+    expect(results[0].errormessage).toContain('probably expired')
   })
 })
