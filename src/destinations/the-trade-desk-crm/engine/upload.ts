@@ -11,12 +11,13 @@ import {
 import { belowMinimumError, isSyncFailure, SyncRuleError, TtdError, type SyncFailure } from '../errors'
 import { isEmailType } from '../pii'
 import type { UploadBody } from '../api'
+import type { DropResponse } from '../ttd-wire-types'
 import type { EngineContext } from './context'
 import { poolKey, reservoirKey } from './keys'
 import { forgetSegmentId, resolveSegment, type ResolvedSegment } from './segment'
 import { addToPool, clearPool, keepReservoir, readPool, readReservoir, topUpLines } from './short-batches'
 import type { SegmentTarget } from './targets'
-import type { OpenWindow } from './window'
+import type { OpenWindow, WindowEntry } from './window'
 
 /** What one upload group sends: distinct lines of one PII type, already in upload form, for one segment. */
 export interface IdentifierSet {
@@ -145,30 +146,27 @@ async function uploadLines(
   const claimSeconds = replaceClaimSeconds(body.length)
 
   let segment: ResolvedSegment = only?.segment ?? (await findOrCreateTarget(ctx, set.target))
-  let entry = await window.enter(advertiserId, segment.crmDataId, claimSeconds)
-  if (only && (entry.mergeMode !== 'Add' || entry.windowId !== only.window.windowId)) {
-    // The window closed or changed since: its reservoir belongs to another sync, and a short Replace is out.
-    await window.end(advertiserId, entry, 'failed')
-    return holdInstead(ctx, set)
-  }
-
-  let drop
-  try {
-    drop = await client.requestDrop(segment.crmDataId, set.piiType, entry.mergeMode)
-  } catch (error) {
-    await window.end(advertiserId, entry, 'failed')
-    const stale = error instanceof TtdError && error.code === 'TTD_SEGMENT_NOT_FOUND' && segment.source === 'cache'
-    if (!stale) throw error
-    // The remembered id was deleted in TTD since: forget it, and look the name up again, once.
-    await forgetSegmentId(ctx, set.target, segment.crmDataId)
-    if (only) return holdInstead(ctx, set)
-    segment = await lookUpAgain(ctx, set.target)
+  let entry: WindowEntry
+  let drop: DropResponse
+  for (let attempt = 1; ; attempt++) {
     entry = await window.enter(advertiserId, segment.crmDataId, claimSeconds)
+    if (only && (entry.mergeMode !== 'Add' || entry.windowId !== only.window.windowId)) {
+      // The window closed or changed since: its reservoir belongs to another sync, and a short Replace is out.
+      await window.end(advertiserId, entry, 'failed')
+      return holdInstead(ctx, set)
+    }
     try {
       drop = await client.requestDrop(segment.crmDataId, set.piiType, entry.mergeMode)
-    } catch (retryError) {
+      break
+    } catch (error) {
       await window.end(advertiserId, entry, 'failed')
-      throw retryError
+      const stale = error instanceof TtdError && error.code === 'TTD_SEGMENT_NOT_FOUND' && segment.source === 'cache'
+      if (!stale || attempt > 1) throw error
+      // The remembered id was deleted in TTD since: forget it, and look the name up again, once.
+      await forgetSegmentId(ctx, set.target, segment.crmDataId)
+      if (only) return holdInstead(ctx, set)
+      // The store still shows the forgotten id to this invocation (a stateContext never shows its own writes).
+      segment = await findOrCreateTarget(ctx, set.target, true)
     }
   }
   if (segment.source === 'created') ctx.observe.segmentCreated(segment.crmDataId)
@@ -230,11 +228,6 @@ async function holdInstead(ctx: EngineContext, set: IdentifierSet): Promise<Grou
     ctx.waits
   )
   return { kind: 'held', distinct: set.lines.length, held: held.length }
-}
-
-async function lookUpAgain(ctx: EngineContext, target: SegmentTarget): Promise<ResolvedSegment> {
-  // The store still shows the forgotten id to this invocation (a stateContext never shows its own writes).
-  return findOrCreateTarget(ctx, target, true)
 }
 
 async function findOrCreateTarget(ctx: EngineContext, target: SegmentTarget, skipRemembered = false) {
