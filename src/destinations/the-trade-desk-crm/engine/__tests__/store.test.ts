@@ -1,6 +1,7 @@
 import type { StateContext } from '@segment/actions-core'
 import { CoordinationError } from '../../errors'
 import { cacheStore, MemoryStore, stateStore, storeFor } from '../store'
+import { memoryCache } from '../../__tests__/__helpers__/memory-cache'
 
 /** A stateContext as the runtime hands it to one invocation: what came with the request, and what it sets. */
 function invocationState(request: Record<string, string> = {}) {
@@ -14,18 +15,7 @@ function invocationState(request: Record<string, string> = {}) {
 }
 
 function cacheOver(store = new MemoryStore(), overrides: Record<string, unknown> = {}) {
-  return {
-    maxExpirySeconds: 7 * 24 * 3600,
-    maxValueSizeBytes: 32 * 1024,
-    getByKey: async (key: string) => (await store.get(key)) ?? null,
-    setByKey: async (key: string, value: string, seconds?: number) => (
-      await store.set(key, value, seconds ?? 60),
-      true
-    ),
-    setByKeyNX: (key: string, value: string, seconds?: number) => store.setIfAbsent(key, value, seconds ?? 60),
-    delByKey: async (key: string) => (await store.delete(key), 1),
-    ...overrides
-  }
+  return { ...memoryCache(store, { maxValueSizeBytes: 32 * 1024 }), ...overrides }
 }
 
 describe('the stateContext as a store: request in, response out', () => {

@@ -3,7 +3,7 @@ import { createTheTradeDeskCrm } from '../../index'
 import { normalizeEmail, sha256Base64 } from '../../pii'
 import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/helpers/events'
 import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
-import { MemoryStore } from '../../engine/store'
+import { memoryCache } from '../../__tests__/__helpers__/memory-cache'
 
 /** What the runtime's stats client and logger were told, as Segment's own destinations report it. */
 function recorder() {
@@ -26,26 +26,11 @@ function recorder() {
   return { statsContext, logger, counts, histograms, lines, total }
 }
 
-/** The runtime's cache, in this process: one store shared by the batches of the test. */
-function cache(store = new MemoryStore()) {
-  return {
-    maxExpirySeconds: 7 * 24 * 3600,
-    maxValueSizeBytes: 64 * 1024,
-    getByKey: async (key: string) => (await store.get(key)) ?? null,
-    setByKey: async (key: string, value: string, seconds?: number) => (
-      await store.set(key, value, seconds ?? 60),
-      true
-    ),
-    setByKeyNX: (key: string, value: string, seconds?: number) => store.setIfAbsent(key, value, seconds ?? 60),
-    delByKey: async (key: string) => (await store.delete(key), 1)
-  }
-}
-
 describe('what a sync counts and logs', () => {
   it('counts uploads by merge mode and reason, lines, held and topped-up lines, refusals by code, TTD errors', async () => {
     const ttd = new FakeTtd()
     const seen = recorder()
-    const shared = cache()
+    const shared = memoryCache()
     const integration = createTestIntegration(createTheTradeDeskCrm())
     const run = (events: SegmentEvent[]) =>
       integration.testBatchAction('syncAudience', {
@@ -53,7 +38,7 @@ describe('what a sync counts and logs', () => {
         mapping: mapping(),
         settings: SETTINGS,
         useDefaultMappings: true,
-        engageDestinationCache: shared as never,
+        engageDestinationCache: shared,
         statsContext: seen.statsContext,
         logger: seen.logger
       })
@@ -93,7 +78,7 @@ describe('what a sync counts and logs', () => {
       mapping: mapping(),
       settings: SETTINGS,
       useDefaultMappings: true,
-      engageDestinationCache: cache() as never,
+      engageDestinationCache: memoryCache(),
       statsContext: seen.statsContext,
       logger: seen.logger
     })
