@@ -22,6 +22,8 @@ export interface StateContextStoreOptions {
 /** One invocation of the destination: the `stateContext` it is handed, and how the runtime ends it. */
 export interface StateInvocation {
   readonly context: StateContext
+  /** What came with the request: the values `context` reads, for a runtime that sends them elsewhere. */
+  readonly request: ReadonlyMap<string, string>
   /** Ends the invocation; its writes reach the store now, unless it threw and the store loses such writes. */
   settle(outcome: InvocationOutcome): void
 }
@@ -95,6 +97,7 @@ export class StateContextStore {
     }
     return {
       context,
+      request: snapshot,
       settle: (outcome) => {
         if (settled) throw new StateContextStoreError('ALREADY_SETTLED', 'This invocation has already settled.')
         settled = true
