@@ -15,13 +15,24 @@ module.exports = tseslint.config(
   // Rooms import downward only (README, Layout): the destination knows no tool, the tools share the in-memory runtime
   // pieces, the sandbox and the HTTP toolkit, and test support stays out of what runs. Tests may reach anything.
   ...rooms([
-    ['src/destinations/**/*.ts', ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing']],
-    ['src/local-runtime/**/*.ts', ['runner', 'server', 'sandbox', 'http', 'cli', 'testing']],
-    ['src/http/**/*.ts', ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'cli', 'testing']],
-    ['src/cli/**/*.ts', ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'http', 'testing']],
-    ['src/sandbox/**/*.ts', ['runner', 'server', 'local-runtime', 'testing']],
-    ['src/server/**/*.ts', ['runner', 'testing']],
-    ['src/runner/**/*.ts', ['server', 'testing']]
+    [
+      'src/destinations/**/*.ts',
+      ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing', 'simulation']
+    ],
+    ['src/local-runtime/**/*.ts', ['runner', 'server', 'sandbox', 'http', 'cli', 'testing', 'simulation']],
+    [
+      'src/http/**/*.ts',
+      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'cli', 'testing', 'simulation']
+    ],
+    [
+      'src/cli/**/*.ts',
+      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'http', 'testing', 'simulation']
+    ],
+    ['src/sandbox/**/*.ts', ['runner', 'server', 'local-runtime', 'testing', 'simulation']],
+    ['src/server/**/*.ts', ['runner', 'testing', 'simulation']],
+    ['src/runner/**/*.ts', ['server', 'testing', 'simulation']],
+    ['src/testing/**/*.ts', ['simulation']],
+    ['src/simulation/**/*.ts', ['runner', 'server', 'http', 'cli']]
   ]),
   {
     files: ['**/*.js'],

@@ -6,11 +6,11 @@ import {
   type DestinationDefinition,
   type JSONObject,
   type Result,
-  type SegmentEvent,
-  type StateContext
+  type SegmentEvent
 } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
 import type { EngageDestinationCache } from '../destinations/the-trade-desk-crm/engine/store'
+import type { StateContextStore } from '../local-runtime/state-context-store'
 import type { InputBatch } from './input'
 import { RUNNER_CODES, type Target } from './messages'
 import { classify, type Outcome } from './outcomes'
@@ -40,7 +40,8 @@ export interface SyncRequest {
   /** The action's complete mapping, as Segment stores it (defaults included). */
   mapping: JSONObject
   batches: AsyncIterable<InputBatch>
-  stateContext: StateContext
+  /** The runtime's stateContext store: each call of `onBatch` (each attempt) is one invocation. */
+  state: StateContextStore
   /** The runtime's cross-machine cache, when processes coordinate (--coordinate). */
   engageDestinationCache?: EngageDestinationCache
   onProgress?: (progress: BatchProgress) => void
@@ -132,13 +133,16 @@ async function sendWithRetries(
   destination: Destination,
   events: SegmentEvent[],
   settings: JSONObject,
-  stores: Pick<SyncRequest, 'stateContext' | 'engageDestinationCache'>,
+  stores: Pick<SyncRequest, 'state' | 'engageDestinationCache'>,
   delays: number[]
 ): Promise<Attempt> {
-  const options = { stateContext: stores.stateContext, engageDestinationCache: stores.engageDestinationCache }
+  const { engageDestinationCache } = stores
   for (let attempt = 1; ; attempt++) {
     try {
-      return { ok: true, results: await destination.onBatch(events, settings, options), attempts: attempt }
+      const results = await stores.state.run((stateContext) =>
+        destination.onBatch(events, settings, { stateContext, engageDestinationCache })
+      )
+      return { ok: true, results, attempts: attempt }
     } catch (error) {
       const retryable = error instanceof RetryableError
       if (!retryable || attempt > delays.length) return { ok: false, error, attempts: attempt }

@@ -9,7 +9,7 @@ import { isLoopbackHttp, parseRunnerArgs, UsageError, USAGE, type RunnerOptions 
 import { EXAMPLE_INPUT } from './example'
 import { ensureExampleAudience } from './example-audience'
 import { InputError, inspectInput, readBatches, type InputShape } from './input'
-import { MemoryStateContext } from '../local-runtime/memory-state-context'
+import { StateContextStore } from '../local-runtime/state-context-store'
 import { asNativeAudience, createNativeAudience, type NativeAudience } from './native-audience'
 import { ProgressDisplay } from './progress'
 import { segmentSizes } from './segment-sizes'
@@ -164,7 +164,7 @@ export async function runRunner(
       settings,
       mapping,
       batches,
-      stateContext: new MemoryStateContext(),
+      state: new StateContextStore(),
       engageDestinationCache: cache,
       onBatchStart: (batch, position) => progress.sending(batch, position),
       onProgress: (batch) => {

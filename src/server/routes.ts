@@ -3,10 +3,10 @@ import {
   type Destination,
   type DynamicFieldResponse,
   type JSONObject,
-  type SegmentEvent,
-  type StateContext
+  type SegmentEvent
 } from '@segment/actions-core'
 import { HttpError } from '../http/http-error'
+import type { StateContextStore } from '../local-runtime/state-context-store'
 import { describeError } from './errors'
 
 /** A request's JSON body: the server reads it once, before any route runs. */
@@ -26,12 +26,15 @@ function objectField(body: RequestBody, name: string, required: boolean) {
   return value as Record<string, unknown>
 }
 
-/** What each route of the local server does with a request body, for one destination and its stateContext. */
+/** What each route of the local server does with a request body, for one destination and its stateContext store. */
 export class DestinationRoutes {
   constructor(
     private readonly destination: Destination<JSONObject>,
-    /** Shared by every request, like Segment's runtime: consecutive batches of a sync replace once, then add. */
-    private readonly stateContext: StateContext
+    /**
+     * Shared by every request, like Segment's runtime: each action request is one invocation, so consecutive batches
+     * of a sync replace once, then add.
+     */
+    private readonly state: StateContextStore
   ) {}
 
   /** `{settings}` -> 200 `{ok:true}`, or 400 `{ok:false,error}` whatever made the check fail. */
@@ -89,7 +92,7 @@ export class DestinationRoutes {
    * is a complete mapping.
    */
   async action(slug: string, body: RequestBody): Promise<RouteAnswer> {
-    const { destination, stateContext } = this
+    const { destination, state } = this
     const action = destination.actions[slug]
     const settings = this.settings(body.settings)
     const mapping: JSONObject = {
@@ -101,31 +104,34 @@ export class DestinationRoutes {
     const events = payloadEvents(body.payload)
 
     destination.validateSettings(settings)
-    return this.withoutKeptResponses(async () => {
-      if (Array.isArray(events)) {
-        const multistatus = await destination.executeBatch(slug, {
-          events,
-          mapping,
+    // One invocation per request: its stateContext reads what earlier requests left, its writes reach later ones.
+    return this.withoutKeptResponses(() =>
+      state.run(async (stateContext) => {
+        if (Array.isArray(events)) {
+          const multistatus = await destination.executeBatch(slug, {
+            events,
+            mapping,
+            settings,
+            auth,
+            features,
+            stateContext
+          })
+          return { status: 200, body: multistatus }
+        }
+        const personas = events.context?.personas
+        const results = await action.execute({
+          data: events as unknown as Record<string, unknown>,
           settings,
+          mapping,
           auth,
           features,
-          stateContext
+          stateContext,
+          personasContext: personas,
+          audienceSettings: personas?.audience_settings
         })
-        return { status: 200, body: multistatus }
-      }
-      const personas = events.context?.personas
-      const results = await action.execute({
-        data: events as unknown as Record<string, unknown>,
-        settings,
-        mapping,
-        auth,
-        features,
-        stateContext,
-        personasContext: personas,
-        audienceSettings: personas?.audience_settings
+        return { status: 200, body: results }
       })
-      return { status: 200, body: results }
-    })
+    )
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { Destination, type DestinationDefinition, type JSONObject, type StateContext } from '@segment/actions-core'
-import { MemoryStateContext } from '../local-runtime/memory-state-context'
+import { Destination, type DestinationDefinition, type JSONObject } from '@segment/actions-core'
+import { StateContextStore } from '../local-runtime/state-context-store'
 import { answerErrors, requestUrl, sendJson } from '../http/answer'
 import { readJsonObject } from '../http/body'
 import { HttpError } from '../http/http-error'
@@ -13,8 +13,11 @@ export { describeError }
 export interface LocalServerOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   definition: DestinationDefinition<any>
-  /** Shared by every request, like Segment's runtime: consecutive batches of a sync replace once, then add. */
-  stateContext?: StateContext
+  /**
+   * The stateContext store of the server's one destination instance, like Segment's runtime: each action request is
+   * one invocation, whose writes reach the requests that start after it answered.
+   */
+  state?: StateContextStore
   /** One line per request: method, path, status, duration. Never bodies: they hold tokens and PII. */
   log?: (line: string) => void
 }
@@ -38,7 +41,7 @@ const HOOK_TYPES = ['onMappingSave', 'retlOnMappingSave'] as const
  */
 export function createLocalServer(options: LocalServerOptions): Server {
   const destination = new Destination<JSONObject>(options.definition)
-  const routes = new DestinationRoutes(destination, options.stateContext ?? new MemoryStateContext())
+  const routes = new DestinationRoutes(destination, options.state ?? new StateContextStore())
   const router = routeTable(options.definition, routes)
   return createServer((req, res) => {
     const started = performance.now()

@@ -7,7 +7,7 @@ import { defaultValues, Destination, RetryableError, type JSONObject, type Segme
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import type { Settings } from '../../destinations/the-trade-desk-crm/generated-types'
 import { MemoryEngageCache } from '../../local-runtime/memory-engage-cache'
-import { MemoryStateContext } from '../../local-runtime/memory-state-context'
+import { StateContextStore } from '../../local-runtime/state-context-store'
 import { engageEvent } from '../../testing/audience-fixtures'
 import { startSandbox, type Sandbox } from '../../sandbox'
 
@@ -25,7 +25,7 @@ function people(count: number, from: number): SegmentEvent[] {
 
 interface Runtime {
   destination: Destination<Settings>
-  stateContext: MemoryStateContext
+  state: StateContextStore
   cache?: MemoryEngageCache
 }
 
@@ -38,7 +38,7 @@ function runtime(target: Sandbox, time: { now: number }, cache?: MemoryEngageCac
   })
   return {
     destination: new Destination(definition),
-    stateContext: new MemoryStateContext(() => time.now),
+    state: new StateContextStore({ now: () => time.now }),
     cache
   }
 }
@@ -74,10 +74,9 @@ async function deliver(rt: Runtime, target: Sandbox, time: { now: number }, batc
     next.tries++
     time.now += 10 * 60_000
     try {
-      const results = await rt.destination.onBatch(next.events, settings(target), {
-        stateContext: rt.stateContext,
-        engageDestinationCache: rt.cache
-      })
+      const results = await rt.state.run((stateContext) =>
+        rt.destination.onBatch(next.events, settings(target), { stateContext, engageDestinationCache: rt.cache })
+      )
       const statuses = (results.find((r) => r.multistatus)?.multistatus ?? []).map((node) => node.status)
       outcomes.push({ size: next.events.length, outcome: 'done', statuses })
     } catch (error) {

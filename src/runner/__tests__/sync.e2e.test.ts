@@ -1,7 +1,7 @@
 import { defaultValues, type JSONObject, type SegmentEvent } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox'
-import { MemoryStateContext } from '../../local-runtime/memory-state-context'
+import { StateContextStore } from '../../local-runtime/state-context-store'
 import { runSync, type BatchProgress, type SyncSummary } from '../run-sync'
 import { AUDIENCE_KEY, audienceMix, inBatches, memberKeyOfEmail } from '../../testing/audience-fixtures'
 
@@ -23,7 +23,7 @@ function sync(
   options: {
     batchSize?: number
     token?: string
-    state?: MemoryStateContext
+    state?: StateContextStore
     name?: string
     retryDelaysMs?: number[]
     onProgress?: (progress: BatchProgress) => void
@@ -53,7 +53,7 @@ function sync(
     },
     mapping,
     batches: inBatches(events, options.batchSize ?? events.length),
-    stateContext: options.state ?? new MemoryStateContext(),
+    state: options.state ?? new StateContextStore(),
     retryDelaysMs: options.retryDelaysMs ?? [],
     onProgress: options.onProgress,
     target: options.target,

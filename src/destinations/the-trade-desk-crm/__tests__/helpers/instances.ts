@@ -1,13 +1,16 @@
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
+import { StateContextStore } from '../../../../local-runtime/state-context-store'
 import type { DestinationOptions } from '../../index'
 import { mapping as defaultMapping, SETTINGS } from './events'
 import type { EventResult } from './ttd-nock'
 
-/** One machine of the runtime: its own copy of every module, its own stateContext; only the cache is shared. */
+/**
+ * One machine of the runtime: its own copy of every module, its own stateContext store (each `run` one invocation of
+ * it); only the cache is shared, unless machines are handed the same store.
+ */
 export interface Machine {
   run(events: SegmentEvent[], options?: { mapping?: JSONObject }): Promise<EventResult[]>
-  readonly state: MemoryStateContext
+  readonly state: StateContextStore
 }
 
 /**
@@ -18,7 +21,7 @@ export interface Machine {
 export function freshMachine(
   cache: unknown,
   options: DestinationOptions = {},
-  state = new MemoryStateContext()
+  state = new StateContextStore()
 ): Machine {
   /* eslint-disable @typescript-eslint/no-require-imports */
   let core!: typeof import('@segment/actions-core')
@@ -33,14 +36,16 @@ export function freshMachine(
     state,
     async run(events, runOptions = {}) {
       const integration = core.createTestIntegration(definition)
-      await integration.testBatchAction('syncAudience', {
-        events,
-        mapping: runOptions.mapping ?? defaultMapping(),
-        settings: SETTINGS,
-        useDefaultMappings: true,
-        stateContext: state,
-        engageDestinationCache: cache as never
-      })
+      await state.run((stateContext) =>
+        integration.testBatchAction('syncAudience', {
+          events,
+          mapping: runOptions.mapping ?? defaultMapping(),
+          settings: SETTINGS,
+          useDefaultMappings: true,
+          stateContext,
+          engageDestinationCache: cache as never
+        })
+      )
       return integration.results[0].multistatus as EventResult[]
     }
   }

@@ -1,5 +1,6 @@
 import nock from 'nock'
 import { createTestIntegration, type JSONObject, type SegmentEvent, type StateContext } from '@segment/actions-core'
+import { StateContextStore } from '../../../../local-runtime/state-context-store'
 import definition from '../../index'
 import { API, DROP_HOST, SETTINGS, mapping } from './events'
 
@@ -96,18 +97,30 @@ export function nockExistingSegmentFlow(crmDataId: string, capture: Captured, re
   nockUpload(capture, `/upload/${crmDataId}`)
 }
 
+/**
+ * Runs one batch as one invocation of `state` (the runtime's stateContext store), or with `stateContext` as given
+ * (a spy), or with none.
+ */
 export async function runBatch(
   events: SegmentEvent[],
-  options: { mapping?: JSONObject; stateContext?: StateContext; settings?: typeof SETTINGS } = {}
+  options: {
+    mapping?: JSONObject
+    state?: StateContextStore
+    stateContext?: StateContext
+    settings?: typeof SETTINGS
+  } = {}
 ): Promise<EventResult[]> {
   const integration = createTestIntegration(definition)
-  await integration.testBatchAction('syncAudience', {
-    events,
-    mapping: options.mapping ?? mapping(),
-    settings: options.settings ?? SETTINGS,
-    useDefaultMappings: true,
-    stateContext: options.stateContext
-  })
+  const run = (stateContext: StateContext | undefined) =>
+    integration.testBatchAction('syncAudience', {
+      events,
+      mapping: options.mapping ?? mapping(),
+      settings: options.settings ?? SETTINGS,
+      useDefaultMappings: true,
+      stateContext
+    })
+  if (options.state) await options.state.run(run)
+  else await run(options.stateContext)
   return integration.results[0].multistatus as EventResult[]
 }
 

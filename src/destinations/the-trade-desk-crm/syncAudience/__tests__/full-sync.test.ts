@@ -1,5 +1,5 @@
 import nock from 'nock'
-import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
+import { StateContextStore } from '../../../../local-runtime/state-context-store'
 import { SYNC_WINDOW_HOURS } from '../../constants'
 import { segmentIdKey } from '../../engine/keys'
 import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
@@ -34,7 +34,7 @@ const mergeModes = (capture: Captured) => capture.dropBodies.map((b) => (b as { 
 describe('a full sync delivered in several batches', () => {
   it('replaces with the first batch and adds the others, resolving the segment only once', async () => {
     const time = clock()
-    const state = new MemoryStateContext(() => time.now)
+    const state = new StateContextStore({ now: () => time.now })
     const capture = newCapture()
     nockSegments([])
     nockCreate('crm-1', capture)
@@ -43,7 +43,7 @@ describe('a full sync delivered in several batches', () => {
     const batches = [enteredBatch(1500, 0), enteredBatch(1500, 1500), enteredBatch(1500, 3000)]
     const results = []
     for (const batch of batches) {
-      results.push(await runBatch(batch, { stateContext: state }))
+      results.push(await runBatch(batch, { state }))
       time.advance(10 * 60_000)
     }
 
@@ -58,16 +58,16 @@ describe('a full sync delivered in several batches', () => {
   })
 
   it('keeps the window closed when the first upload fails, so the retry still replaces', async () => {
-    const state = new MemoryStateContext()
+    const state = new StateContextStore()
     const capture = newCapture()
     nockSegments([{ CrmDataId: 'crm-1', SegmentName: 'High Value', Region: 'US' }])
     nockDropAndUpload('crm-1', capture, 0, 503)
     nockDropAndUpload('crm-1', capture, 1)
 
     const batch = enteredBatch(1500)
-    const failed = await runBatch(batch, { stateContext: state })
+    const failed = await runBatch(batch, { state })
     expect(failed[0]).toMatchObject({ status: 503, body: { code: 'TTD_UNAVAILABLE', stored: 'no' } })
-    const retried = await runBatch(batch, { stateContext: state })
+    const retried = await runBatch(batch, { state })
 
     expect(mergeModes(capture)).toEqual(['Replace', 'Replace'])
     expect(retried[0]).toMatchObject({ status: 200, body: { mergeMode: 'Replace' } })
@@ -75,16 +75,16 @@ describe('a full sync delivered in several batches', () => {
 
   it('starts with Replace again once the window has expired', async () => {
     const time = clock()
-    const state = new MemoryStateContext(() => time.now)
+    const state = new StateContextStore({ now: () => time.now })
     const capture = newCapture()
     nockSegments([{ CrmDataId: 'crm-1', SegmentName: 'High Value', Region: 'US' }])
     for (let n = 0; n < 3; n++) nockDropAndUpload('crm-1', capture, n)
 
-    await runBatch(enteredBatch(1500), { stateContext: state })
+    await runBatch(enteredBatch(1500), { state })
     time.advance(SYNC_WINDOW_HOURS * HOUR - 60_000)
-    await runBatch(enteredBatch(1500, 1500), { stateContext: state })
+    await runBatch(enteredBatch(1500, 1500), { state })
     time.advance(2 * 60_000) // the window is fixed from the first upload: the Add above did not extend it
-    await runBatch(enteredBatch(1500), { stateContext: state })
+    await runBatch(enteredBatch(1500), { state })
 
     expect(mergeModes(capture)).toEqual(['Replace', 'Add', 'Replace'])
   })
@@ -116,35 +116,37 @@ describe('a full sync delivered in several batches', () => {
 
 describe('the segment id cache', () => {
   it('forgets an id TTD no longer knows and looks the name up again in the same batch', async () => {
-    const state = new MemoryStateContext()
+    const state = new StateContextStore()
     const capture = newCapture()
     nockSegments([{ CrmDataId: 'crm-old', SegmentName: 'High Value', Region: 'US' }])
     nockDropAndUpload('crm-old', capture, 0)
-    await runBatch(enteredBatch(1500), { stateContext: state })
+    await runBatch(enteredBatch(1500), { state })
 
     // The segment was deleted in TTD and recreated under the same name.
     nock(API).post(`/v3/crmdata/segment/${ADV}/crm-old`).reply(404, { Message: 'CRM data segment not found' })
     nockSegments([{ CrmDataId: 'crm-new', SegmentName: 'High Value', Region: 'US' }])
     nockDropAndUpload('crm-new', capture, 1)
-    const results = await runBatch(enteredBatch(1500, 1500), { stateContext: state })
+    const results = await runBatch(enteredBatch(1500, 1500), { state })
 
     expect(results[0]).toMatchObject({ status: 200, body: { crmDataId: 'crm-new', mergeMode: 'Replace' } })
     expect(nock.isDone()).toBe(true)
 
     // The new id is remembered: the next batch neither lists nor creates, and adds.
     nockDropAndUpload('crm-new', capture, 2)
-    const next = await runBatch(enteredBatch(1500, 3000), { stateContext: state })
+    const next = await runBatch(enteredBatch(1500, 3000), { state })
     expect(next[0]).toMatchObject({ body: { crmDataId: 'crm-new', mergeMode: 'Add' } })
   })
 
   it('fails the events, and does not loop, when the id found again is also unknown', async () => {
-    const state = new MemoryStateContext()
-    state.setResponseContext(segmentIdKey(ADV, 'US', 'High Value'), 'crm-gone', { hour: 1 })
+    const state = new StateContextStore()
+    await state.run((context) =>
+      context.setResponseContext(segmentIdKey(ADV, 'US', 'High Value'), 'crm-gone', { hour: 1 })
+    )
     nock(API).post(`/v3/crmdata/segment/${ADV}/crm-gone`).reply(404, { Message: 'not found' })
     nockSegments([{ CrmDataId: 'crm-gone2', SegmentName: 'High Value', Region: 'US' }])
     nock(API).post(`/v3/crmdata/segment/${ADV}/crm-gone2`).reply(404, { Message: 'not found' })
 
-    const results = await runBatch(enteredBatch(1500), { stateContext: state })
+    const results = await runBatch(enteredBatch(1500), { state })
     expect(results[0]).toMatchObject({
       status: 404,
       errormessage: expect.stringContaining('does not know this CRM segment'),
@@ -156,11 +158,11 @@ describe('the segment id cache', () => {
   it('creates a missing segment once when two batches of one process need it at the same time', async () => {
     const ttd = new FakeTtd()
     ttd.apiDelayMs = 50
-    const state = new MemoryStateContext()
+    const state = new StateContextStore()
 
     const [a, b] = await Promise.all([
-      runBatch(enteredBatch(1500, 0), { stateContext: state }),
-      runBatch(enteredBatch(1500, 1500), { stateContext: state })
+      runBatch(enteredBatch(1500, 0), { state }),
+      runBatch(enteredBatch(1500, 1500), { state })
     ])
 
     // One lists and creates under the process's claim; the other waits for the claim, then finds it.

@@ -1,4 +1,4 @@
-import { MemoryStateContext } from '../../../../local-runtime/memory-state-context'
+import { StateContextStore } from '../../../../local-runtime/state-context-store'
 import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
 import { MIN_DISTINCT_IDENTIFIERS, SYNC_WINDOW_HOURS } from '../../constants'
 import { normalizeEmail, sha256Base64 } from '../../pii'
@@ -25,7 +25,7 @@ function hashedLine(i: number): string {
 
 /** One machine on the stateContext path (no cache), with a clock the test moves. */
 function stateMachine(time = clock(), options = {}) {
-  const state = new MemoryStateContext(() => time.now)
+  const state = new StateContextStore({ now: () => time.now })
   return freshMachine({}, { now: () => time.now, ...options }, state)
 }
 

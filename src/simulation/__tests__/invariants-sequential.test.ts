@@ -1,0 +1,3 @@
+import { describeInvariants } from './helpers/invariants'
+
+describeInvariants('sequential delivery without the cache', { delivery: 'sequential', cache: false })
