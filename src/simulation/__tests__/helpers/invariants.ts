@@ -4,6 +4,7 @@
  * are lost), across a small sweep of Segment's unpublished retry parameters. One test file per runtime configuration,
  * so that jest runs them side by side.
  */
+import type { FaultRule } from '../../../sandbox/types'
 import { closeMachines, cutSync, World, type BatchCut, type Delivery, type RetryPolicy, type SyncOutcome } from '../..'
 
 const MINUTE = 60_000
@@ -82,18 +83,30 @@ function reportedUploadedButAbsent(outcome: SyncOutcome): number {
     .length
 }
 
+export interface RuntimeConfiguration {
+  delivery: Delivery
+  /** Whether the runtime hands over an engageDestinationCache. */
+  cache: boolean
+  /** What happens to the stateContext writes of an invocation that throws: lost unless said. */
+  thrownWrites?: 'lost' | 'kept'
+  /** TTD's failures on the way, as sandbox fault rules (each with `times`, so each day starts with them). */
+  faults?: FaultRule[]
+}
+
 /** The invariants for one runtime configuration: how batches are delivered, and whether the cache is handed over. */
-export function describeInvariants(label: string, { delivery, cache }: { delivery: Delivery; cache: boolean }): void {
+export function describeInvariants(label: string, configuration: RuntimeConfiguration): void {
+  const { delivery, cache, thrownWrites = 'lost', faults } = configuration
+  const create = () => World.create({ cache, thrownWrites, sandbox: faults ? { faults } : undefined })
   afterAll(() => closeMachines())
   describe.each(SWEEP.map((policy) => [describePolicy(policy), policy] as const))(
-    `${label}, strict stateContext, retries: %s`,
+    `${label}, ${thrownWrites === 'lost' ? 'strict stateContext' : 'stateContext keeping thrown writes'}, retries: %s`,
     (_label, retry) => {
       /** Every sync this block ran, by name: the invariants below read them all. */
       const runs = new Map<string, SyncOutcome>()
 
       beforeAll(async () => {
         for (const [name, cuts] of CUTTINGS) {
-          const world = await World.create({ cache })
+          const world = await create()
           try {
             const sync = cutSync(cuts, { tag: 'day' })
             const day1 = await world.sync({ ...sync, delivery, retry })
@@ -106,7 +119,7 @@ export function describeInvariants(label: string, { delivery, cache }: { deliver
             await world.close()
           }
         }
-        const world = await World.create({ cache })
+        const world = await create()
         try {
           runs.set('small', await world.sync({ ...cutSync(SMALL, { tag: 'small' }), delivery, retry }))
         } finally {
@@ -147,6 +160,13 @@ export function describeInvariants(label: string, { delivery, cache }: { deliver
         )
         expect(under).toEqual([])
       })
+
+      if (faults) {
+        it('met the faults: some events of each day 1 needed more than one attempt', () => {
+          const retried = CUTTINGS.map(([name]) => (runs.get(`${name}, day 1`) as SyncOutcome).events)
+          expect(retried.map((events) => events.some((event) => event.attempts > 1))).toEqual(CUTTINGS.map(() => true))
+        })
+      }
 
       it('no event is reported uploaded whose identifier is not in the segment at the end', () => {
         expect(runs.size).toBe(CUTTINGS.length * 2 + 1)
