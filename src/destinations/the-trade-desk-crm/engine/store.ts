@@ -193,7 +193,10 @@ export class MemoryStore implements RuntimeStore {
 
   private write(key: string, value: string, seconds: number): void {
     if (Buffer.byteLength(value) > this.maxValueBytes) {
-      throw new Error(`A value of ${Buffer.byteLength(value)} bytes exceeds this store's ${this.maxValueBytes}.`)
+      const size = Buffer.byteLength(value)
+      throw new Error(
+        `A value of ${size} bytes exceeds the largest this store takes (maxValueSizeBytes ${this.maxValueBytes}).`
+      )
     }
     const now = this.now()
     for (const [k, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(k)
