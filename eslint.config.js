@@ -19,6 +19,7 @@ module.exports = tseslint.config(
     ['src/local-runtime/**/*.ts', ['runner', 'server', 'sandbox', 'http', 'cli', 'testing']],
     ['src/http/**/*.ts', ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'cli', 'testing']],
     ['src/cli/**/*.ts', ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'http', 'testing']],
+    ['src/engage-events/**/*.ts', ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing']],
     ['src/sandbox/**/*.ts', ['runner', 'server', 'local-runtime', 'testing']],
     ['src/server/**/*.ts', ['runner', 'testing']],
     ['src/runner/**/*.ts', ['server', 'testing']]

@@ -1,7 +1,7 @@
 import { extname } from 'node:path'
 import type { SegmentEvent } from '@segment/actions-core'
 import { MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
-import { engageEvent } from './engage-event'
+import { engageEvent } from '../engage-events/engage-event'
 import { CsvRecords, describeColumns, headerNames, identifierColumns, type CsvColumns } from './csv-input'
 import { InputError, MAX_LINE_BYTES, openInput, splitLines, type InputFile } from './input-file'
 import { JsonArrayElements } from './json-array'
