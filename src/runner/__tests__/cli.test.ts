@@ -1,20 +1,24 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { startSandbox, type Sandbox } from '../../sandbox'
 import {
-  EXIT_FAILED,
   EXIT_INTERRUPTED,
   EXIT_NO_AUDIENCE_EVENTS,
   EXIT_NOTHING_UPLOADED,
+  EXIT_NOT_CONNECTED,
   EXIT_OK,
+  EXIT_UNREADABLE_LINES,
   EXIT_USAGE,
-  PARTIAL_SEGMENT_WARNING,
   runRunner
 } from '../run'
 import type { RunnerDeps } from '../run'
 import { segmentSizes } from '../segment-sizes'
 import type { SyncSummary } from '../run-sync'
+import type { RunReport } from '../summary'
 import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from '../../testing/audience-fixtures'
-import { spawnCli } from '../../testing/spawn-cli'
+import { spawnCli, spawnCommand } from '../../testing/spawn-cli'
 import { waitUntil } from '../../testing/wait-until'
 
 function parsedJson(text: string): unknown {
@@ -38,6 +42,12 @@ async function runner(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial
   const output = captureIo()
   const code = await runRunner(argv, env, output.io, { sandbox, retryDelaysMs: [], ...deps })
   return { code, stdout: output.stdout(), stderr: output.stderr() }
+}
+
+/** Nothing was synced: at most the connection check (one listing page) reached the sandbox. */
+function nothingSent() {
+  expect(sandbox.requests.filter((request) => request.route !== 'list')).toEqual([])
+  expect(sandbox.requests.length).toBeLessThanOrEqual(1)
 }
 
 function onlySegment() {
@@ -73,11 +83,11 @@ describe('the runner command', () => {
     const result = await runner(['--input', input, '--batch-size', '1620'])
 
     expect(result.code).toBe(EXIT_OK)
-    expect(result.stderr).toContain('batch 1: 1620 events, Replace, 1620 uploaded, 0 left out')
+    expect(result.stderr).toContain('batch 1: 1,620 events, Replace, 1,620 uploaded, 0 left out')
     // The 20 repeats land in batch 2 while their first occurrences were in batch 1: the destination only
     // dedupes within a batch, so they are uploaded again (harmless with Add) and counted as uploaded.
-    expect(result.stderr).toContain('batch 2: 1617 events, Add, 1600 uploaded, 17 left out')
-    expect(result.stdout).toContain('Uploaded:    3220 identifiers (distinct within each batch)')
+    expect(result.stderr).toContain('batch 2: 1,617 events, Add, 1,600 uploaded, 17 left out')
+    expect(result.stdout).toContain('Uploaded:    3,220 identifiers (distinct within each batch)')
     expect(result.stdout).toContain('Batches:     2 (Replace, Add)')
     expect(result.stdout).toMatch(/Segment: {5}"runner_test_audience", CrmDataId \S+ \(created\)/)
     expect(result.stdout).toMatch(/invalid identifier\s+10/)
@@ -103,7 +113,7 @@ describe('the runner command', () => {
       leftOut: { exited: 3 }
     })
     expect(onlySegment().segmentName).toBe('Named by flag')
-    expect(result.stderr).toContain('batch 1: 1603 events')
+    expect(result.stderr).toContain('batch 1: 1,603 events')
   })
 
   it('syncs a CSV of emails, each row as an Audience Entered event', async () => {
@@ -141,7 +151,7 @@ describe('the runner command', () => {
     const input = files.write('only-phone.csv', 'phone\n+14155550100\n')
     const result = await runner(['--input', input, '--segment-name', 'x', '--pii-type', 'Email'])
     expect(result.code).toBe(EXIT_USAGE)
-    expect(result.stderr).toContain('needs a email column')
+    expect(result.stderr).toContain('--pii-type Email needs an email column')
   })
 
   it('exits 3 when a batch holds too few distinct people, and uploads nothing', async () => {
@@ -155,29 +165,43 @@ describe('the runner command', () => {
     expect(sandbox.drops()).toHaveLength(0)
   })
 
-  it('exits 1 on unreadable input lines even when everything else synced', async () => {
+  it('exits 5, saying exactly that, when everyone was synced but an input line could not be read', async () => {
     const content = toJsonl(audienceMix({ members: 1500 }).events) + '{"broken json\n'
     const result = await runner(['--input', files.write('broken.jsonl', content)])
 
-    expect(result.code).toBe(EXIT_FAILED)
-    expect(result.stdout).toMatch(/Events read: 1500 \(and 1 unreadable lines\)/)
-    expect(result.stdout).toContain('Unreadable:  1 lines (not an event, or longer than 1 MB), including line 1501')
+    expect(result.code).toBe(EXIT_UNREADABLE_LINES)
+    expect(result.stdout).toMatch(/Events read: 1,500 \(and 1 unreadable record\)/)
+    expect(result.stdout).toContain(
+      'Unreadable:  1 record, by reason:\n    1 x not a JSON object (an event) (line 1501)'
+    )
+    expect(result.stdout).toMatch(
+      /Result: {6}SYNCED, BUT SOME LINES UNREADABLE\n {2}Everyone the readable lines named was synced, but 1 line of/
+    )
     expect(sandbox.members(onlySegment().crmDataId).size).toBe(1500)
   })
 
-  it('exits 1 with a message to check the token when the real API rejects it, without printing it', async () => {
-    const input = files.write('rejected.jsonl', toJsonl(audienceMix({ members: 1500 }).events))
+  it('exits 6 at once, reading no input, when the real API rejects the token, without printing it', async () => {
     const env = { TTD_AUTH_TOKEN: 'wrong-token-5f3c', TTD_ADVERTISER_ID: sandbox.advertiserId }
+    // Standard input that never ends: a run that read its input before checking the token would wait forever.
+    const stdin = new PassThrough()
+    const output = captureIo()
+    const code = await runRunner(
+      ['--input', '-', '--api-url', sandbox.apiBaseUrl],
+      env,
+      { ...output.io, stdin },
+      {
+        sandbox,
+        retryDelaysMs: []
+      }
+    )
 
-    const result = await runner(['--input', input, '--api-url', sandbox.apiBaseUrl], env)
-
-    expect(result.code).toBe(EXIT_FAILED)
-    expect(result.stderr).toMatch(/batch 1: 1500 events, FAILED: The Trade Desk refused the token .* TTD_AUTH_TOKEN/)
-    // The runtime's wording stays out of the text; --json keeps it (see the sync tests).
-    expect(result.stdout + result.stderr).not.toContain('Auth Token setting')
-    expect(result.stdout).toContain('Stopped at batch 1')
-    expect(sandbox.requests.every((request) => request.route === 'list' && request.status === 401)).toBe(true)
-    expect(result.stdout + result.stderr).not.toContain('wrong-token-5f3c')
+    expect(code).toBe(EXIT_NOT_CONNECTED)
+    expect(output.stderr()).toMatch(
+      /^The TTD sandbox at \S+, on this machine refused the token or its rights on advertiser "sandbox-advertiser": set a current long-lived token in TTD_AUTH_TOKEN and check TTD_ADVERTISER_ID\. Nothing was read or sent\.\n$/
+    )
+    expect(stdin.readableFlowing).not.toBe(true)
+    expect(sandbox.requests.map((request) => `${request.route} ${request.status}`)).toEqual(['list 401'])
+    expect(output.stdout() + output.stderr()).not.toContain('wrong-token-5f3c')
   })
 
   it('counts events of other types as not subscribed, without failing', async () => {
@@ -199,7 +223,9 @@ describe('an honest result', () => {
     expect(text.stdout).toMatch(
       /Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 1600 people were in the audience/
     )
-    expect(text.stdout).toMatch(/Invalid identifiers, by reason:\n {4}1600 x Phone number .*\(lines 2, 3, 4, 5, 6, …\)/)
+    expect(text.stdout).toMatch(
+      /Invalid identifiers, by reason:\n {4}1,600 x Phone number .*\(lines 2, 3, 4, 5, 6, …\)/
+    )
     expect(text.stdout + text.stderr).not.toContain(phones[0])
     expect(sandbox.drops()).toHaveLength(0)
 
@@ -233,7 +259,7 @@ describe('an honest result', () => {
     expect(result.code).toBe(EXIT_NO_AUDIENCE_EVENTS)
     expect(result.stdout).toMatch(/Result: {6}NO AUDIENCE EVENTS/)
     expect(result.stdout).toMatch(explanation)
-    expect(sandbox.requests).toHaveLength(0)
+    nothingSent()
   })
 
   it('says to pass --segment-name when events carry no audience key, keeping the runtime reason in --json', async () => {
@@ -260,7 +286,8 @@ describe('an honest result', () => {
     const env = { TTD_AUTH_TOKEN: sandbox.token, TTD_ADVERTISER_ID: sandbox.advertiserId }
     const result = await runner(['--input', input, '--api-url', sandbox.apiBaseUrl], env)
     expect(result.code).toBe(EXIT_OK)
-    expect(result.stdout).toMatch(/\(created\), now 1550 people/)
+    expect(result.stdout).toMatch(/\(created\), now 1,550 people/)
+    expect(result.stdout).toContain(`Target:      the TTD sandbox at ${sandbox.apiBaseUrl}, on this machine\n`)
     expect(result.stdout).not.toContain(sandbox.token)
   })
 })
@@ -299,8 +326,12 @@ describe('input the runner forgives or explains', () => {
     const result = await runner(['--input', path(), '--segment-name', 'x'])
     expect(result.code).toBe(EXIT_USAGE)
     expect(result.stderr).toMatch(message)
-    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(2)
-    expect(sandbox.requests).toHaveLength(0)
+    expect(result.stderr.split('\n').filter((line) => !line.startsWith('Syncing'))).toEqual([
+      expect.stringMatching(message),
+      'Run with --help for usage.',
+      ''
+    ])
+    nothingSent()
   })
 
   it('refuses a phone-only CSV for EU before syncing anything', async () => {
@@ -308,7 +339,7 @@ describe('input the runner forgives or explains', () => {
     const result = await runner(['--input', input, '--segment-name', 'x', '--region', 'EU'])
     expect(result.code).toBe(EXIT_USAGE)
     expect(result.stderr).toContain('no phone numbers for EU segments')
-    expect(sandbox.requests).toHaveLength(0)
+    nothingSent()
   })
 
   it('counts a line over 1 MB as unreadable with its number and goes on', async () => {
@@ -317,14 +348,19 @@ describe('input the runner forgives or explains', () => {
     const input = files.write('huge.jsonl', [huge, ...events.map((event) => JSON.stringify(event))].join('\n'))
     const result = await runner(['--input', input, '--json'])
     const summary = JSON.parse(result.stdout) as SyncSummary
-    expect(result.code).toBe(EXIT_FAILED)
-    expect(summary.unreadable).toEqual({ count: 1, lineNumbers: [1] })
+    expect(result.code).toBe(EXIT_UNREADABLE_LINES)
+    expect(summary.unreadable).toEqual({
+      count: 1,
+      lines: 1,
+      lineNumbers: [1],
+      byReason: [{ code: 'LINE_TOO_LONG', reason: 'longer than 1 MB', count: 1, lines: 1, lineRanges: [[1, 1]] }]
+    })
     expect(summary.uploaded).toBe(1500)
   })
 })
 
 describe('long runs and Ctrl-C', () => {
-  it('on Ctrl-C after a Replace stops after the batch in flight, exits 130 and warns about the segment', async () => {
+  it('on Ctrl-C after a Replace stops after the batch in flight, exits 130 and warns about the segment once', async () => {
     const input = files.write('long.jsonl', toJsonl(audienceMix({ members: 6000 }).events))
     const interrupt = new AbortController()
     const output = captureIo()
@@ -345,8 +381,9 @@ describe('long runs and Ctrl-C', () => {
     })
     expect(code).toBe(EXIT_INTERRUPTED)
     expect(sandbox.drops().map((drop) => drop.mergeMode)).toEqual(['Replace'])
-    expect(output.stderr()).toContain(PARTIAL_SEGMENT_WARNING)
+    expect(output.stderr()).toContain('Stopping after the batch in flight (Ctrl-C again to stop now).\n')
     expect(output.stdout()).toMatch(/Result: {6}INTERRUPTED\n {2}Interrupted after a Replace: the segment now holds/)
+    expect((output.stdout() + output.stderr()).match(/holds only part of the audience/g)).toHaveLength(1)
   })
 
   it('prints one progress line per batch, with the position in the file, when not on a terminal', async () => {
@@ -355,7 +392,7 @@ describe('long runs and Ctrl-C', () => {
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('batch '))
     expect(lines).toHaveLength(3)
     expect(lines[2]).toMatch(
-      /^batch 3: 1500 events, Add, 1500 uploaded, 0 left out; 4500 events read, 100% of the file$/
+      /^batch 3: 1,500 events, Add, 1,500 uploaded, 0 left out; 4,500 events read, 100% of the file$/
     )
     expect(result.stderr).not.toContain('\r')
   })
@@ -390,7 +427,11 @@ describe('long runs and Ctrl-C', () => {
           describe: () => output.stderr()
         }
       )
-      expect(output.stderr()).toContain(`open its console at ${sandbox.origin}/ `)
+      expect(output.stderr()).toContain(`  Console:        ${sandbox.origin}/\n`)
+      expect(output.stderr()).toContain(
+        `  Sync into it:   TTD_AUTH_TOKEN=${sandbox.token} TTD_ADVERTISER_ID=${sandbox.advertiserId} npm start -- ` +
+          `--api-url ${sandbox.apiBaseUrl}\n`
+      )
       expect((await segmentSizes(sandbox.origin, sandbox.advertiserId))?.size).toBe(1)
     } finally {
       interrupt.abort()
@@ -400,8 +441,12 @@ describe('long runs and Ctrl-C', () => {
 })
 
 describe('npm start (a real process)', () => {
-  it('syncs the bundled example to its own sandbox (Replace then Add, JSON summary), keeps it with --keep-sandbox, exits 0 on Ctrl-C', async () => {
-    const cli = spawnCli('src/runner/cli.ts', ['--json', '--keep-sandbox'], { TTD_AUTH_TOKEN: '' })
+  it('syncs the bundled example to its own sandbox, keeps it with --keep-sandbox, hands over a runner command that syncs into it as printed, exits 0 on Ctrl-C', async () => {
+    const cli = spawnCli('src/runner/cli.ts', ['--json', '--keep-sandbox'], {
+      TTD_AUTH_TOKEN: '',
+      TTD_ADVERTISER_ID: ''
+    })
+    let handedOver: ReturnType<typeof spawnCli> | undefined
     try {
       // stdout and stderr are two pipes: the summary on stdout can arrive after "Press Ctrl-C" on stderr, so wait
       // for both, each bounded.
@@ -410,9 +455,9 @@ describe('npm start (a real process)', () => {
         describe: () => cli.output()
       })
       const stderr = cli.stderr()
-      const summary = stdout as SyncSummary
-      expect(summary.ok).toBe(true)
-      expect(summary.events).toBe(7500)
+      const summary = stdout as RunReport
+      expect(summary).toMatchObject({ ok: true, result: 'ok', exitCode: 0, events: 7500, warnings: [] })
+      expect(summary.target).toEqual({ kind: 'embedded-sandbox', apiBaseUrl: expect.any(String), kept: true })
       expect(summary.batches.map((batch) => batch.mergeModes.join())).toEqual(['Replace', 'Add', 'Add'])
       expect(summary.segments).toEqual([
         { name: 'example_high_value_customers', crmDataId: expect.any(String), created: true, size: expect.any(Number) }
@@ -422,19 +467,71 @@ describe('npm start (a real process)', () => {
       expect(summary.leftOut.invalid).toBeGreaterThan(0)
       expect(summary.duplicates).toBeGreaterThan(0)
       expect(summary.leftOut.exited).toBeGreaterThan(0)
-      expect(stderr).toMatch(/batch 3: 2500 events, Add/)
+      expect(stderr).toMatch(/batch 3: 2,500 events, Add/)
 
       // The sandbox still answers after the summary, at the printed console address, until Ctrl-C.
-      const origin = /open its console at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
+      const origin = /Console: +(http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
       const sizes = await segmentSizes(origin ?? '', 'sandbox-advertiser')
       expect([...(sizes?.values() ?? [])]).toEqual([summary.uploaded])
+      // Its token is printed for the hand-off (the sandbox's own, no customer secret), and nowhere else.
+      const token = /TTD-Auth token: (sandbox-[0-9a-f]{32}) /.exec(stderr)?.[1] as string
+      expect(cli.output().split(token)).toHaveLength(3)
+
+      // The printed command, run as printed in a shell, syncs into the kept sandbox.
+      const command = /Sync into it: +(.+)\n/.exec(stderr)?.[1] as string
+      expect(command).toBe(
+        `TTD_AUTH_TOKEN=${token} TTD_ADVERTISER_ID=sandbox-advertiser npm start -- --api-url ${origin}/v3`
+      )
+      handedOver = spawnCommand(command)
+      expect(await handedOver.exited).toBe(EXIT_OK)
+      expect(handedOver.stdout()).toContain(`Target:      the TTD sandbox at ${origin}/v3, on this machine\n`)
+      expect(handedOver.stdout()).toMatch(/"example_high_value_customers", CrmDataId \S+ \(reused\)/)
+
       cli.child.kill('SIGINT')
       expect(await cli.exited).toBe(0)
-      expect(cli.output()).not.toMatch(/sandbox-[0-9a-f]{32}/)
       expect(cli.output()).not.toMatch(/@example\.(com|net|org)/)
     } finally {
-      // Ends the child whatever failed above: a child left running keeps jest from exiting.
+      // Ends the children whatever failed above: a child left running keeps jest from exiting.
+      await handedOver?.stop()
       await cli.stop()
+    }
+  }, 60_000)
+
+  it('reads standard input, resolves --rejects against INIT_CWD, and exits 5 with one JSON object when lines are unreadable', async () => {
+    const here = tempDir()
+    const { events } = audienceMix({ members: 1500, invalid: 2 })
+    const cli = spawnCli(
+      'src/runner/cli.ts',
+      ['--input', '-', '--rejects', 'rejects.csv', '--json'],
+      {
+        INIT_CWD: here.dir,
+        TTD_AUTH_TOKEN: 'set-but-unused'
+      },
+      { stdin: toJsonl(events) + 'not json\n' }
+    )
+    try {
+      expect(await cli.exited).toBe(EXIT_UNREADABLE_LINES)
+      const report = JSON.parse(cli.stdout()) as RunReport
+      expect(report).toMatchObject({
+        result: 'unreadable-lines',
+        exitCode: EXIT_UNREADABLE_LINES,
+        uploaded: 1500,
+        input: { path: '-', format: 'jsonl' },
+        rejects: { path: join(here.dir, 'rejects.csv'), lines: 3 },
+        warnings: [
+          { code: 'CREDENTIALS_NOT_USED', message: expect.stringContaining('TTD_AUTH_TOKEN is set but not used') }
+        ]
+      })
+      expect(readFileSync(join(here.dir, 'rejects.csv'), 'utf8')).toBe(
+        'line,code,reason\n' +
+          '1503,NOT_JSON_OBJECT,not a JSON object (an event)\n' +
+          '1501,INVALID_IDENTIFIER,Email has no @.\n' +
+          '1502,INVALID_IDENTIFIER,Email is missing.\n'
+      )
+      expect(cli.stderr()).toContain('Syncing standard input (JSON lines)')
+    } finally {
+      await cli.stop()
+      here.cleanup()
     }
   }, 30_000)
 })

@@ -37,9 +37,10 @@ describe('npm start -- --audience-name (Engage native audience flow)', () => {
     const [segment] = sandbox.segments()
     expect(sandbox.segments()).toHaveLength(1)
     expect(segment).toMatchObject({ segmentName: 'Native audience', region: 'US' })
-    // createAudience lists and creates; the batches only ask for drops and upload.
-    // 'other' is the runner reading the segment's size from the sandbox's inspection API after the sync.
+    // The connection check lists one page; createAudience lists and creates; the batches only ask for drops and
+    // upload. 'other' is the runner reading the segment's size from the sandbox's inspection API after the sync.
     expect(sandbox.requests.map((request) => request.route).filter((route) => route !== 'other')).toEqual([
+      'list',
       'list',
       'create',
       'drop',
@@ -87,8 +88,8 @@ describe('npm start -- --audience-name (Engage native audience flow)', () => {
   })
 
   // The destination's own refusal (from the audience settings) is covered in segment-precedence.test.ts; the runner
-  // knows it from its options and stops before createAudience.
-  it('refuses a phone-only CSV for an EU audience before any request', async () => {
+  // knows it from its options and the CSV's header, and stops before createAudience.
+  it('refuses a phone-only CSV for an EU audience before createAudience', async () => {
     const phones = Array.from({ length: 1500 }, (_, i) => `+4930${String(1_000_000 + i)}`)
     const input = files.write('eu-phones.csv', ['phone', ...phones].join('\n'))
 
@@ -96,7 +97,8 @@ describe('npm start -- --audience-name (Engage native audience flow)', () => {
 
     expect(result.code).toBe(EXIT_USAGE)
     expect(result.stderr).toMatch(/no phone numbers for EU segments/)
-    expect(sandbox.requests).toHaveLength(0)
+    // Only the connection check, which comes before the input is read.
+    expect(sandbox.requests.map((request) => request.route)).toEqual(['list'])
   })
 
   it('exits 2 when --audience-name and --segment-name are both given', async () => {
