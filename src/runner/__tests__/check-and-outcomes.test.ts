@@ -1,24 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startSandbox, type Sandbox } from '../../sandbox'
-import { EXIT_NOT_CONNECTED, EXIT_OK, EXIT_USAGE, runRunner, type Outcome } from '../run'
+import { EXIT_NOT_CONNECTED, EXIT_OK, EXIT_USAGE, type Outcome } from '../run'
 import type { RunReport } from '../summary'
-import { audienceMix, captureIo, tempDir, toJsonl } from '../../testing/audience-fixtures'
+import { audienceMix, toJsonl } from '../../testing/audience-fixtures'
+import { runnerHarness } from '../../testing/runner-harness'
 import { freePort } from '../../testing/spawn-cli'
 
-const files = tempDir()
-let sandbox: Sandbox
-beforeEach(async () => {
-  sandbox = await startSandbox()
-})
-afterEach(() => sandbox.close())
-afterAll(() => files.cleanup())
-
-async function runner(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const output = captureIo()
-  const code = await runRunner(argv, env, output.io, { sandbox, retryDelaysMs: [] })
-  return { code, stdout: output.stdout(), stderr: output.stderr() }
-}
+const harness = runnerHarness()
+const { files, runner } = harness
 
 /** With --json: exactly one JSON object on stdout, and the exit code it states. */
 async function json(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
@@ -28,7 +17,7 @@ async function json(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcom
   return outcome
 }
 
-const standalone = () => ({ TTD_AUTH_TOKEN: sandbox.token, TTD_ADVERTISER_ID: sandbox.advertiserId })
+const standalone = () => ({ TTD_AUTH_TOKEN: harness.sandbox.token, TTD_ADVERTISER_ID: harness.sandbox.advertiserId })
 
 describe('where the data went', () => {
   it('names the embedded sandbox, and warns that TTD credentials in the environment were not used', async () => {
@@ -43,12 +32,12 @@ describe('where the data went', () => {
         'https://api.thetradedesk.com/v3.'
     )
     expect(text.stdout).toContain(
-      `Target:      the TTD sandbox embedded in this run (${sandbox.apiBaseUrl}), discarded`
+      `Target:      the TTD sandbox embedded in this run (${harness.sandbox.apiBaseUrl}), discarded`
     )
     expect(text.stdout + text.stderr).not.toContain('real-looking-token')
 
     const report = (await json(['--input', input], env)) as unknown as RunReport
-    expect(report.target).toEqual({ kind: 'embedded-sandbox', apiBaseUrl: sandbox.apiBaseUrl, kept: false })
+    expect(report.target).toEqual({ kind: 'embedded-sandbox', apiBaseUrl: harness.sandbox.apiBaseUrl, kept: false })
     expect(report.warnings.map((warning) => warning.code)).toEqual(['CREDENTIALS_NOT_USED'])
   })
 })
@@ -100,12 +89,12 @@ describe('--check and --list-segments', () => {
     expect(embedded.stdout).toMatch(
       /^Connected: the TTD sandbox embedded in this run .* accepts the token for advertiser "sandbox-advertiser"\.\n$/
     )
-    expect(await json(['--check', '--api-url', sandbox.apiBaseUrl], standalone())).toEqual({
+    expect(await json(['--check', '--api-url', harness.sandbox.apiBaseUrl], standalone())).toEqual({
       result: 'connected',
       ok: true,
       exitCode: EXIT_OK,
-      target: { kind: 'standalone-sandbox', apiBaseUrl: sandbox.apiBaseUrl },
-      advertiserId: sandbox.advertiserId
+      target: { kind: 'standalone-sandbox', apiBaseUrl: harness.sandbox.apiBaseUrl },
+      advertiserId: harness.sandbox.advertiserId
     })
   })
 
@@ -119,7 +108,7 @@ describe('--check and --list-segments', () => {
     ]
   ])('fails with exit 6 for %s, never echoing the token', async (_name, override, code, message) => {
     const env = { ...standalone(), ...override }
-    const outcome = await json(['--check', '--api-url', sandbox.apiBaseUrl], env)
+    const outcome = await json(['--check', '--api-url', harness.sandbox.apiBaseUrl], env)
     expect(outcome).toMatchObject({
       result: 'connection-failed',
       ok: false,
@@ -127,8 +116,8 @@ describe('--check and --list-segments', () => {
       error: { code }
     })
     expect(outcome.error?.message).toMatch(message)
-    expect(JSON.stringify(outcome)).not.toContain(sandbox.token)
-    expect(sandbox.drops()).toHaveLength(0)
+    expect(JSON.stringify(outcome)).not.toContain(harness.sandbox.token)
+    expect(harness.sandbox.drops()).toHaveLength(0)
   })
 
   it('says it cannot reach an address where nothing listens, and that this says nothing about the token', async () => {
@@ -142,14 +131,14 @@ describe('--check and --list-segments', () => {
   it('lists the segments through the Segment Name picker', async () => {
     const input = files.write('list.jsonl', toJsonl(audienceMix({ members: 1500 }).events))
     await runner(['--input', input, '--segment-name', 'Loyal buyers'])
-    const [segment] = sandbox.segments()
+    const [segment] = harness.sandbox.segments()
 
     const text = await runner(['--list-segments'])
     expect(text.stdout).toBe(
       '1 CRM Data Segment of advertiser "sandbox-advertiser" at the TTD sandbox embedded in this run ' +
-        `(${sandbox.apiBaseUrl}), discarded when the runner exits:\n  Loyal buyers (US, CrmDataId ${segment.crmDataId})\n`
+        `(${harness.sandbox.apiBaseUrl}), discarded when the runner exits:\n  Loyal buyers (US, CrmDataId ${segment.crmDataId})\n`
     )
-    expect(await json(['--list-segments', '--api-url', sandbox.apiBaseUrl], standalone())).toMatchObject({
+    expect(await json(['--list-segments', '--api-url', harness.sandbox.apiBaseUrl], standalone())).toMatchObject({
       result: 'segments',
       segments: [{ name: 'Loyal buyers', label: `Loyal buyers (US, CrmDataId ${segment.crmDataId})` }]
     })

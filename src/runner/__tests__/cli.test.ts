@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { gzipSync } from 'node:zlib'
-import { startSandbox, type Sandbox } from '../../sandbox'
 import {
   EXIT_INTERRUPTED,
   EXIT_NO_AUDIENCE_EVENTS,
@@ -13,11 +12,11 @@ import {
   EXIT_USAGE,
   runRunner
 } from '../run'
-import type { RunnerDeps } from '../run'
 import { segmentSizes } from '../segment-sizes'
 import type { SyncSummary } from '../run-sync'
 import type { RunReport } from '../summary'
 import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from '../../testing/audience-fixtures'
+import { runnerHarness } from '../../testing/runner-harness'
 import { spawnCli, spawnCommand } from '../../testing/spawn-cli'
 import { waitUntil } from '../../testing/wait-until'
 
@@ -29,29 +28,17 @@ function parsedJson(text: string): unknown {
   }
 }
 
-const files = tempDir()
-let sandbox: Sandbox
+const harness = runnerHarness()
+const { files, runner } = harness
 
-beforeEach(async () => {
-  sandbox = await startSandbox()
-})
-afterEach(() => sandbox.close())
-afterAll(() => files.cleanup())
-
-async function runner(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<RunnerDeps> = {}) {
-  const output = captureIo()
-  const code = await runRunner(argv, env, output.io, { sandbox, retryDelaysMs: [], ...deps })
-  return { code, stdout: output.stdout(), stderr: output.stderr() }
-}
-
-/** Nothing was synced: at most the connection check (one listing page) reached the sandbox. */
+/** Nothing was synced: at most the connection check (one listing page) reached the harness.sandbox. */
 function nothingSent() {
-  expect(sandbox.requests.filter((request) => request.route !== 'list')).toEqual([])
-  expect(sandbox.requests.length).toBeLessThanOrEqual(1)
+  expect(harness.sandbox.requests.filter((request) => request.route !== 'list')).toEqual([])
+  expect(harness.sandbox.requests.length).toBeLessThanOrEqual(1)
 }
 
 function onlySegment() {
-  const segments = sandbox.segments()
+  const segments = harness.sandbox.segments()
   expect(segments).toHaveLength(1)
   return segments[0]
 }
@@ -61,7 +48,7 @@ describe('the runner command', () => {
     const result = await runner(['--help'])
     expect(result.code).toBe(EXIT_OK)
     expect(result.stdout).toContain('Usage: npm start -- [options]')
-    expect(sandbox.requests).toHaveLength(0)
+    expect(harness.sandbox.requests).toHaveLength(0)
   })
 
   it.each([
@@ -73,7 +60,7 @@ describe('the runner command', () => {
     expect(result.code).toBe(EXIT_USAGE)
     expect(result.stderr).toMatch(message)
     expect(result.stderr).toContain('Run with --help')
-    expect(sandbox.requests).toHaveLength(0)
+    expect(harness.sandbox.requests).toHaveLength(0)
   })
 
   it('syncs JSONL in batches, shows progress and a summary, and never prints the token or an email', async () => {
@@ -92,9 +79,9 @@ describe('the runner command', () => {
     expect(result.stdout).toMatch(/Segment: {5}"runner_test_audience", CrmDataId \S+ \(created\)/)
     expect(result.stdout).toMatch(/invalid identifier\s+10/)
     expect(result.stdout).toContain('Result:      OK')
-    expect(sandbox.members(onlySegment().crmDataId).size).toBe(3200)
+    expect(harness.sandbox.members(onlySegment().crmDataId).size).toBe(3200)
     for (const text of [result.stdout, result.stderr]) {
-      expect(text).not.toContain(sandbox.token)
+      expect(text).not.toContain(harness.sandbox.token)
       expect(text).not.toContain(memberEmails[0])
       expect(text).not.toContain(memberEmails[3199])
     }
@@ -129,8 +116,8 @@ describe('the runner command', () => {
     expect(summary.uploaded).toBe(1500)
     const segment = onlySegment()
     expect(segment.segmentName).toBe('CSV people')
-    expect(sandbox.members(segment.crmDataId)).toEqual(new Set(emails.map(memberKeyOfEmail)))
-    expect(sandbox.drops(segment.crmDataId)[0].piiType).toBe('Email')
+    expect(harness.sandbox.members(segment.crmDataId)).toEqual(new Set(emails.map(memberKeyOfEmail)))
+    expect(harness.sandbox.drops(segment.crmDataId)[0].piiType).toBe('Email')
   })
 
   it('picks the hashed phone type for a CSV with only a phone column', async () => {
@@ -142,8 +129,8 @@ describe('the runner command', () => {
     expect(result.code).toBe(EXIT_OK)
     expect(result.stderr).toContain('PII type PhoneNumberHashedUnifiedId2')
     const segment = onlySegment()
-    expect(sandbox.drops(segment.crmDataId)[0].piiType).toBe('PhoneNumberHashedUnifiedId2')
-    expect(sandbox.members(segment.crmDataId).size).toBe(1500)
+    expect(harness.sandbox.drops(segment.crmDataId)[0].piiType).toBe('PhoneNumberHashedUnifiedId2')
+    expect(harness.sandbox.members(segment.crmDataId).size).toBe(1500)
     expect(result.stdout + result.stderr).not.toContain(phones[0])
   })
 
@@ -162,7 +149,7 @@ describe('the runner command', () => {
     expect(result.stdout).toMatch(/below the 1,500 minimum\s+200/)
     expect(result.stdout).toContain('200 x Too few distinct people in one upload')
     expect(result.stdout).toMatch(/Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 200 people were in the/)
-    expect(sandbox.drops()).toHaveLength(0)
+    expect(harness.sandbox.drops()).toHaveLength(0)
   })
 
   it('exits 5, saying exactly that, when everyone was synced but an input line could not be read', async () => {
@@ -177,20 +164,20 @@ describe('the runner command', () => {
     expect(result.stdout).toMatch(
       /Result: {6}SYNCED, BUT SOME LINES UNREADABLE\n {2}Everyone the readable lines named was synced, but 1 line of/
     )
-    expect(sandbox.members(onlySegment().crmDataId).size).toBe(1500)
+    expect(harness.sandbox.members(onlySegment().crmDataId).size).toBe(1500)
   })
 
   it('exits 6 at once, reading no input, when the real API rejects the token, without printing it', async () => {
-    const env = { TTD_AUTH_TOKEN: 'wrong-token-5f3c', TTD_ADVERTISER_ID: sandbox.advertiserId }
+    const env = { TTD_AUTH_TOKEN: 'wrong-token-5f3c', TTD_ADVERTISER_ID: harness.sandbox.advertiserId }
     // Standard input that never ends: a run that read its input before checking the token would wait forever.
     const stdin = new PassThrough()
     const output = captureIo()
     const code = await runRunner(
-      ['--input', '-', '--api-url', sandbox.apiBaseUrl],
+      ['--input', '-', '--api-url', harness.sandbox.apiBaseUrl],
       env,
       { ...output.io, stdin },
       {
-        sandbox,
+        sandbox: harness.sandbox,
         retryDelaysMs: []
       }
     )
@@ -200,7 +187,7 @@ describe('the runner command', () => {
       /^The TTD sandbox at \S+, on this machine refused the token or its rights on advertiser "sandbox-advertiser": set a current long-lived token in TTD_AUTH_TOKEN and check TTD_ADVERTISER_ID\. Nothing was read or sent\.\n$/
     )
     expect(stdin.readableFlowing).not.toBe(true)
-    expect(sandbox.requests.map((request) => `${request.route} ${request.status}`)).toEqual(['list 401'])
+    expect(harness.sandbox.requests.map((request) => `${request.route} ${request.status}`)).toEqual(['list 401'])
     expect(output.stdout() + output.stderr()).not.toContain('wrong-token-5f3c')
   })
 
@@ -227,7 +214,7 @@ describe('an honest result', () => {
       /Invalid identifiers, by reason:\n {4}1,600 x Phone number .*\(lines 2, 3, 4, 5, 6, …\)/
     )
     expect(text.stdout + text.stderr).not.toContain(phones[0])
-    expect(sandbox.drops()).toHaveLength(0)
+    expect(harness.sandbox.drops()).toHaveLength(0)
 
     const json = await runner(['--input', input, '--segment-name', 'Phones', '--json'])
     const summary = JSON.parse(json.stdout) as SyncSummary
@@ -283,12 +270,12 @@ describe('an honest result', () => {
 
   it('prints the size of the segment a standalone sandbox holds after the sync', async () => {
     const input = files.write('standalone.jsonl', toJsonl(audienceMix({ members: 1550, duplicates: 10 }).events))
-    const env = { TTD_AUTH_TOKEN: sandbox.token, TTD_ADVERTISER_ID: sandbox.advertiserId }
-    const result = await runner(['--input', input, '--api-url', sandbox.apiBaseUrl], env)
+    const env = { TTD_AUTH_TOKEN: harness.sandbox.token, TTD_ADVERTISER_ID: harness.sandbox.advertiserId }
+    const result = await runner(['--input', input, '--api-url', harness.sandbox.apiBaseUrl], env)
     expect(result.code).toBe(EXIT_OK)
     expect(result.stdout).toMatch(/\(created\), now 1,550 people/)
-    expect(result.stdout).toContain(`Target:      the TTD sandbox at ${sandbox.apiBaseUrl}, on this machine\n`)
-    expect(result.stdout).not.toContain(sandbox.token)
+    expect(result.stdout).toContain(`Target:      the TTD sandbox at ${harness.sandbox.apiBaseUrl}, on this machine\n`)
+    expect(result.stdout).not.toContain(harness.sandbox.token)
   })
 })
 
@@ -298,7 +285,7 @@ describe('input the runner forgives or explains', () => {
     const array = await runner(['--input', files.write('events.json', JSON.stringify(events))])
     expect(array.code).toBe(EXIT_OK)
     expect(array.stderr).toContain('(a JSON array)')
-    expect(sandbox.members(onlySegment().crmDataId)).toEqual(new Set(memberEmails.map(memberKeyOfEmail)))
+    expect(harness.sandbox.members(onlySegment().crmDataId)).toEqual(new Set(memberEmails.map(memberKeyOfEmail)))
 
     const csv = gzipSync(
       ['Name,Email Address', ...memberEmails.map((email, i) => `"Person, ${i}",${email}`)].join('\n')
@@ -306,7 +293,7 @@ describe('input the runner forgives or explains', () => {
     const zipped = await runner(['--input', files.write('export.dat', csv), '--segment-name', 'From CSV'])
     expect(zipped.code).toBe(EXIT_OK)
     expect(zipped.stderr).toContain('(CSV, gzip)')
-    const segment = sandbox.segments().find((s) => s.segmentName === 'From CSV')
+    const segment = harness.sandbox.segments().find((s) => s.segmentName === 'From CSV')
     expect(segment?.memberCount).toBe(1500)
   })
 
@@ -375,12 +362,12 @@ describe('long runs and Ctrl-C', () => {
       }
     }
     const code = await runRunner(['--input', input, '--batch-size', '1500'], {}, io, {
-      sandbox,
+      sandbox: harness.sandbox,
       retryDelaysMs: [],
       signal: interrupt.signal
     })
     expect(code).toBe(EXIT_INTERRUPTED)
-    expect(sandbox.drops().map((drop) => drop.mergeMode)).toEqual(['Replace'])
+    expect(harness.sandbox.drops().map((drop) => drop.mergeMode)).toEqual(['Replace'])
     expect(output.stderr()).toContain('Stopping after the batch in flight (Ctrl-C again to stop now).\n')
     expect(output.stdout()).toMatch(/Result: {6}INTERRUPTED\n {2}Interrupted after a Replace: the segment now holds/)
     expect((output.stdout() + output.stderr()).match(/holds only part of the audience/g)).toHaveLength(1)
@@ -414,7 +401,7 @@ describe('long runs and Ctrl-C', () => {
     const interrupt = new AbortController()
     const output = captureIo()
     const running = runRunner(['--input', input, '--keep-sandbox'], {}, output.io, {
-      sandbox,
+      sandbox: harness.sandbox,
       retryDelaysMs: [],
       signal: interrupt.signal
     })
@@ -427,12 +414,12 @@ describe('long runs and Ctrl-C', () => {
           describe: () => output.stderr()
         }
       )
-      expect(output.stderr()).toContain(`  Console:        ${sandbox.origin}/\n`)
+      expect(output.stderr()).toContain(`  Console:        ${harness.sandbox.origin}/\n`)
       expect(output.stderr()).toContain(
-        `  Sync into it:   TTD_AUTH_TOKEN=${sandbox.token} TTD_ADVERTISER_ID=${sandbox.advertiserId} npm start -- ` +
-          `--api-url ${sandbox.apiBaseUrl}\n`
+        `  Sync into it:   TTD_AUTH_TOKEN=${harness.sandbox.token} TTD_ADVERTISER_ID=${harness.sandbox.advertiserId} npm start -- ` +
+          `--api-url ${harness.sandbox.apiBaseUrl}\n`
       )
-      expect((await segmentSizes(sandbox.origin, sandbox.advertiserId))?.size).toBe(1)
+      expect((await segmentSizes(harness.sandbox.origin, harness.sandbox.advertiserId))?.size).toBe(1)
     } finally {
       interrupt.abort()
     }
@@ -477,7 +464,7 @@ describe('npm start (a real process)', () => {
       const token = /TTD-Auth token: (sandbox-[0-9a-f]{32}) /.exec(stderr)?.[1] as string
       expect(cli.output().split(token)).toHaveLength(3)
 
-      // The printed command, run as printed in a shell, syncs into the kept sandbox.
+      // The printed command, run as printed in a shell, syncs into the kept harness.sandbox.
       const command = /Sync into it: +(.+)\n/.exec(stderr)?.[1] as string
       expect(command).toBe(
         `TTD_AUTH_TOKEN=${token} TTD_ADVERTISER_ID=sandbox-advertiser npm start -- --api-url ${origin}/v3`

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startSandbox, type Sandbox } from '../../sandbox'
-import { EXIT_OK, EXIT_UNREADABLE_LINES, runRunner } from '../run'
+import { EXIT_OK, EXIT_UNREADABLE_LINES } from '../run'
 import type { RunReport } from '../summary'
-import { captureIo, emailOf, memberKeyOfEmail, tempDir } from '../../testing/audience-fixtures'
+import { emailOf, memberKeyOfEmail } from '../../testing/audience-fixtures'
+import { runnerHarness } from '../../testing/runner-harness'
 import { normalizePhone, sha256Base64 } from '../../destinations/the-trade-desk-crm/pii'
 
 // Counts loads of the phone library: a run without a country option must not pay for it.
@@ -13,19 +13,8 @@ jest.mock('google-libphonenumber', () => {
   return jest.requireActual('google-libphonenumber')
 })
 
-const files = tempDir()
-let sandbox: Sandbox
-beforeEach(async () => {
-  sandbox = await startSandbox()
-})
-afterEach(() => sandbox.close())
-afterAll(() => files.cleanup())
-
-async function runner(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const output = captureIo()
-  const code = await runRunner(argv, env, output.io, { sandbox, retryDelaysMs: [] })
-  return { code, stdout: output.stdout(), stderr: output.stderr() }
-}
+const harness = runnerHarness()
+const { files, runner } = harness
 
 function report(stdout: string): RunReport {
   return JSON.parse(stdout) as RunReport
@@ -59,7 +48,9 @@ describe('exports as CRMs and spreadsheets write them', () => {
     })
     expect(summary.warnings).toEqual([{ code: 'ENCODING_GUESSED', message: expect.stringContaining('Windows-1252') }])
     expect(summary.uploaded).toBe(1600)
-    expect(sandbox.members(sandbox.segments()[0].crmDataId)).toEqual(new Set(emails.map(memberKeyOfEmail)))
+    expect(harness.sandbox.members(harness.sandbox.segments()[0].crmDataId)).toEqual(
+      new Set(emails.map(memberKeyOfEmail))
+    )
   })
 
   it('takes the email column chosen by name, e.g. "Work Email" beside "Email"', async () => {
@@ -67,7 +58,9 @@ describe('exports as CRMs and spreadsheets write them', () => {
     const input = files.write('work.csv', ['Email,Work Email', ...rows].join('\n'))
     const result = await runner(['--input', input, '--segment-name', 'Work', '--email-column', 'Work Email'])
     expect(result.code).toBe(EXIT_OK)
-    expect(sandbox.members(sandbox.segments()[0].crmDataId)).toEqual(new Set(emails.map(memberKeyOfEmail)))
+    expect(harness.sandbox.members(harness.sandbox.segments()[0].crmDataId)).toEqual(
+      new Set(emails.map(memberKeyOfEmail))
+    )
   })
 
   it('holds back the lines a stray quote ran together, syncs the rest, and exits 5 saying so', async () => {
@@ -88,7 +81,7 @@ describe('exports as CRMs and spreadsheets write them', () => {
     expect(text.stdout).toMatch(
       /Result: {6}SYNCED, BUT SOME LINES UNREADABLE\n {2}.*but 1 record \(10 lines\) of the input/
     )
-    expect(sandbox.members(sandbox.segments()[0].crmDataId).size).toBe(1590)
+    expect(harness.sandbox.members(harness.sandbox.segments()[0].crmDataId).size).toBe(1590)
     const written = readFileSync(rejects, 'utf8').trim().split('\n')
     expect(written[0]).toBe('line,code,reason')
     expect(written.slice(1).map((row) => row.split(',')[0])).toEqual([
@@ -141,8 +134,8 @@ describe('phones as people store them', () => {
     expect(result.code).toBe(EXIT_OK)
     expect(result.stdout).toContain('1 x Phone number is too short for FR. (line 1602)')
     expect(result.stdout).not.toContain('Warning:')
-    const segment = sandbox.segments().find((s) => s.segmentName === 'French mobiles')
-    expect(sandbox.members(segment?.crmDataId ?? '')).toEqual(new Set(e164.map(phoneKey)))
+    const segment = harness.sandbox.segments().find((s) => s.segmentName === 'French mobiles')
+    expect(harness.sandbox.members(segment?.crmDataId ?? '')).toEqual(new Set(e164.map(phoneKey)))
     expect(readFileSync(rejects, 'utf8')).toBe(
       'line,code,reason\n1602,INVALID_IDENTIFIER,Phone number is too short for FR.\n'
     )
@@ -166,7 +159,7 @@ describe('phones as people store them', () => {
       'FR'
     ])
     expect(result.code).toBe(EXIT_OK)
-    expect(sandbox.members(sandbox.segments()[0].crmDataId)).toEqual(new Set(e164.map(phoneKey)))
+    expect(harness.sandbox.members(harness.sandbox.segments()[0].crmDataId)).toEqual(new Set(e164.map(phoneKey)))
   })
 
   it('refuses a country option for an email sync, and a country that is none, before syncing anything', async () => {
@@ -178,6 +171,6 @@ describe('phones as people store them', () => {
     const narnia = await runner(['--input', phones, '--segment-name', 'x', '--default-country', 'NAR'])
     expect(narnia.code).toBe(2)
     expect(narnia.stderr).toMatch(/^--default-country NAR is not an ISO 3166 country/)
-    expect(sandbox.drops()).toHaveLength(0)
+    expect(harness.sandbox.drops()).toHaveLength(0)
   })
 })
