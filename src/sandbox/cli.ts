@@ -1,7 +1,6 @@
 // npm run sandbox -- [--port 4010] [--page-size 100] [--drop-ttl-seconds 600]
-import { randomBytes } from 'node:crypto'
 import { isPortInUse, parsePort, portInUseMessage } from './port'
-import { startSandbox } from './server'
+import { sandboxAccount, startSandbox } from './server'
 import type { SandboxAccount } from './types'
 import { runnerCommandFor } from '../cli/command-line'
 import { parseOptions } from '../cli/parse-options'
@@ -76,14 +75,7 @@ async function main(): Promise<void> {
   const ttlSeconds = integer(args, 'drop-ttl-seconds')
   const token = args.get('token')
   const accounts: SandboxAccount[] | undefined =
-    token === undefined && !args.has('advertiser-id')
-      ? undefined
-      : [
-          {
-            token: token ?? `sandbox-${randomBytes(16).toString('hex')}`,
-            advertiserIds: [args.get('advertiser-id') ?? 'sandbox-advertiser']
-          }
-        ]
+    token === undefined && !args.has('advertiser-id') ? undefined : [sandboxAccount(token, args.get('advertiser-id'))]
   const port = portOption(args)
   const sandbox = await startSandbox({
     port,

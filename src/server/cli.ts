@@ -4,7 +4,7 @@ import { parseOptions } from '../cli/parse-options'
 import { UsageError } from '../cli/usage-error'
 import type { AddressInfo } from 'node:net'
 import theTradeDeskCrm, { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
-import { isPortInUse, parsePort, portInUseMessage, startSandbox, type Sandbox } from '../sandbox'
+import { isPortInUse, parsePort, portInUseMessage, sandboxAccount, startSandbox, type Sandbox } from '../sandbox'
 import { SAMPLE_BATCH_PEOPLE, writeSampleBatch } from './sample-batch'
 import { createLocalServer } from './server'
 
@@ -20,10 +20,13 @@ Serves the destination the way Segment's "serve" command does, on 127.0.0.1 (por
   POST /syncAudience/hooks/onMappingSave  {"settings": {...}, "hookInputs": {"segment_name": "...", "region": "US"}}
 
 Options:
-  --sandbox    run against a TTD sandbox started in this process instead of The Trade Desk's API, and print
-               the address of its console (a web page showing its segments, their uploads and a lookup)
-  --port <n>   port to listen on (default: $PORT, else 3000; 0 picks a free one)
-  -h, --help   print this text
+  --sandbox               run against a TTD sandbox started in this process instead of The Trade Desk's API,
+                          and print its settings, curl lines that run as printed and the address of its console
+                          (a web page showing its segments, their uploads and a lookup)
+  --token <t>             with --sandbox: the token its sandbox accepts (default: a random one, printed)
+  --advertiser-id <id>    with --sandbox: the advertiser that token has rights on (default sandbox-advertiser)
+  --port <n>              port to listen on (default: $PORT, else 3000; 0 picks a free one)
+  -h, --help              print this text
 `
 
 async function main(): Promise<number> {
@@ -31,6 +34,8 @@ async function main(): Promise<number> {
   try {
     values = parseOptions(process.argv.slice(2), {
       sandbox: { type: 'boolean', default: false },
+      token: { type: 'string' },
+      'advertiser-id': { type: 'string' },
       port: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false }
     })
@@ -50,7 +55,15 @@ async function main(): Promise<number> {
     return 2
   }
 
-  const sandbox: Sandbox | undefined = values.sandbox ? await startSandbox() : undefined
+  if (!values.sandbox && (values.token !== undefined || values['advertiser-id'] !== undefined)) {
+    process.stderr.write(`--token and --advertiser-id set up the embedded sandbox: add --sandbox.\n\n${USAGE}`)
+    return 2
+  }
+  // Fixed credentials make the README's curl examples run as written; by default the sandbox makes up a token.
+  const fixed = values.token !== undefined || values['advertiser-id'] !== undefined
+  const sandbox: Sandbox | undefined = values.sandbox
+    ? await startSandbox(fixed ? { accounts: [sandboxAccount(values.token, values['advertiser-id'])] } : {})
+    : undefined
   const definition = sandbox
     ? createTheTradeDeskCrm({ apiBaseUrl: sandbox.apiBaseUrl, allowLoopbackHttpDrops: true })
     : theTradeDeskCrm

@@ -6,13 +6,16 @@ const run = promisify(execFile)
 const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/server/cli.ts', args, env)
 
 describe('npm run serve', () => {
-  it('listens on --port over PORT and, with --sandbox, prints the sandbox console it can open', async () => {
+  it('listens on --port over PORT and, with --sandbox, prints its settings, its console and curl lines that run as printed', async () => {
     const port = await freePort()
-    const cli = serve(['--sandbox', '--port', String(port)], { PORT: '1' })
+    const cli = serve(['--sandbox', '--port', String(port), '--token', 'T0123456789', '--advertiser-id', 'A1'], {
+      PORT: '1'
+    })
     try {
       await cli.waitFor('Sandbox console:')
       const banner = cli.output()
       expect(banner).toContain(`Local actions server for The Trade Desk CRM on http://127.0.0.1:${port}\n`)
+      expect(banner).toContain('  {"auth_token":"T0123456789","advertiser_id":"A1"}\n')
       const apiBaseUrl = /embedded TTD sandbox at (\S+)\./.exec(banner)?.[1] as string
       const consoleUrl = /Sandbox console: (\S+)/.exec(banner)?.[1] as string
       expect(consoleUrl).toBe(apiBaseUrl.replace(/v3$/, ''))
