@@ -92,9 +92,10 @@ Input:
                           ${MAX_LINE_BYTES / (1024 * 1024)} MB are counted unreadable and skipped
   --format <format>       ${INPUT_FORMATS.join(' | ')} (default: from the content: "[" a JSON array,
                           "{" JSON lines, other text CSV)
-  --encoding <name>       ${ENCODING_NAMES}
-                          (default: a byte order mark, else UTF-8 when valid, else Windows-1252, said so)
-  --delimiter <d>         CSV: ${DELIMITERS.map((d) => d.name).join(', ')} (or the character) (default: from the header line)
+  --encoding <name>       utf-8, utf-16le, utf-16be (utf-16: the byte order mark decides), windows-1252 or
+                          latin1 (default: a byte order mark, else UTF-8 when valid, else Windows-1252, said so)
+  --delimiter <d>         CSV: ${DELIMITERS.map((d) => d.name).join(', ')}, or the character itself (default: from the
+                          header line)
   --email-column <name>   CSV: the column holding emails (default: a usual name, e.g. "Email Address")
   --phone-column <name>   CSV: the column holding phone numbers (default: a usual name, e.g. "Mobile")
   --default-country <cc>  phone numbers written without their country code (no leading +) are read as
