@@ -27,7 +27,7 @@ import { EXAMPLE_INPUT } from './example'
 import { ensureExampleAudience } from './example-audience'
 import { InputError, inspectInput, readBatches, type InputBatch, type InputShape, type PhoneCountries } from './input'
 import { InputFile, STDIN } from './input-file'
-import { count, formatCount, type ConnectionProblem, type Target } from './messages'
+import { count, formatCount, inRunnerWords, type ConnectionProblem, type Target } from './messages'
 import { asNativeAudience, createNativeAudience, type NativeAudience } from './native-audience'
 import { loadNationalPhones } from './phone-country'
 import { ProgressDisplay } from './progress'
@@ -482,7 +482,8 @@ async function runSyncCommand(
     progress.stop()
     if (error instanceof InputError) return out.inputError(error)
     const secrets = connection ? [connection.token] : []
-    const message = `Sync failed: ${redactSecrets(error instanceof Error ? error.message : String(error), secrets)}`
+    const reason = inRunnerWords(redactSecrets(error instanceof Error ? error.message : String(error), secrets))
+    const message = `Sync failed: ${reason}`
     return out.failure('failed', 'UNEXPECTED', message, EXIT_FAILED)
   } finally {
     rejects?.close()

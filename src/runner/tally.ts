@@ -4,7 +4,7 @@ import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import type { RefusedEvent, UnreadableCode, UnreadableRecord } from './input'
 import { UNREADABLE_REASONS } from './input'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
-import { batchErrorMessage, count, eventFailureMessage, inRunnerWords, type Target } from './messages'
+import { batchErrorMessage, count, eventFailureMessage, formatCount, inRunnerWords, type Target } from './messages'
 import type { Outcome } from './outcomes'
 
 export interface LeftOutCounts {
@@ -268,7 +268,7 @@ export class SyncTally {
     }
     if (audienceEvents === 0) {
       const parts = [
-        `${this.events} event${this.events === 1 ? '' : 's'} that ${this.events === 1 ? 'is' : 'are'} not Engage audience events (Audience Entered/Exited)`,
+        `${count(this.events, 'event')} that ${this.events === 1 ? 'is' : 'are'} not Engage audience events (Audience Entered/Exited)`,
         count(this.unreadable.count, 'unreadable line')
       ]
       return {
@@ -281,13 +281,13 @@ export class SyncTally {
       if (members === 0) {
         return {
           result: 'nothing-uploaded',
-          explanation: `Nothing was uploaded: all ${exited} audience events are people who left; the segment is unchanged.`
+          explanation: `Nothing was uploaded: all ${formatCount(exited)} audience events are people who left; the segment is unchanged.`
         }
       }
       return {
         result: 'nothing-uploaded',
         explanation:
-          `Nothing was uploaded: ${members} people were in the audience but none reached The Trade Desk. ` +
+          `Nothing was uploaded: ${formatCount(members)} ${members === 1 ? 'person was' : 'people were'} in the audience but none reached The Trade Desk. ` +
           `Most common reason: ${this.topReason()}`
       }
     }
@@ -322,9 +322,9 @@ export class SyncTally {
     const [invalid] = sorted(this.invalidReasons)
     const [failure] = sorted(this.failures)
     if (invalid && (!failure || invalid.count >= failure.count)) {
-      return `${invalid.reason} (${invalid.count} events; is --pii-type right for this data?)`
+      return `${invalid.reason} (${count(invalid.count, 'event')}; is --pii-type right for this data?)`
     }
-    return failure ? `${failure.message} (${failure.count} events)` : 'unknown'
+    return failure ? `${failure.message} (${count(failure.count, 'event')})` : 'unknown'
   }
 
   private countLeftOut(outcome: Exclude<Outcome, { kind: 'uploaded' }>, line: number): void {

@@ -208,7 +208,7 @@ describe('an honest result', () => {
     const text = await runner(['--input', input, '--segment-name', 'Phones'])
     expect(text.code).toBe(EXIT_NOTHING_UPLOADED)
     expect(text.stdout).toMatch(
-      /Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 1600 people were in the audience/
+      /Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 1,600 people were in the audience/
     )
     expect(text.stdout).toMatch(
       /Invalid identifiers, by reason:\n {4}1,600 x Phone number .*\(lines 2, 3, 4, 5, 6, …\)/
