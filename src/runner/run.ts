@@ -279,7 +279,7 @@ async function runCheck(mode: CheckMode, api: ApiTarget, out: Output, deps: Runn
       return out.failure(
         'connection-failed',
         'LISTING_FAILED',
-        `Listing the segments at ${where} failed: ${redactSecrets(listed.error, [connection.token])}`,
+        `Listing the segments at ${where} failed: ${inRunnerWords(redactSecrets(listed.error, [connection.token]))}`,
         EXIT_NOT_CONNECTED
       )
     }
