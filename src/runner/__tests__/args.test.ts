@@ -3,7 +3,7 @@ import { parseRunnerArgs, UsageError, USAGE, wantsJson, type RunnerOptions } fro
 import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from '../example'
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}): RunnerOptions {
-  const parsed = parseRunnerArgs(argv, env, '/work/dir')
+  const parsed = parseRunnerArgs(argv, env, '/home/me/repo')
   if (parsed.kind !== 'run') throw new Error('expected run options')
   return parsed.options
 }
@@ -56,7 +56,7 @@ describe('parseRunnerArgs', () => {
       'JSON'
     ])
     expect(options).toMatchObject({
-      input: '/work/dir/people.jsonl',
+      input: '/home/me/repo/people.jsonl',
       format: 'json',
       usingExample: false,
       segmentName: 'VIP buyers',
@@ -121,7 +121,7 @@ describe('parseRunnerArgs', () => {
       input: '/home/me/data/list.csv',
       rejects: '/home/me/data/out/rejects.csv'
     })
-    expect(run(['--input', 'list.csv']).input).toBe('/work/dir/list.csv')
+    expect(run(['--input', 'list.csv']).input).toBe('/home/me/repo/list.csv')
     expect(run(['--input', '/abs/list.csv'], { INIT_CWD: '/home/me' }).input).toBe('/abs/list.csv')
     expect(run(['--input', '-'], { INIT_CWD: '/home/me' }).input).toBe('-')
   })
