@@ -17,16 +17,23 @@ module.exports = tseslint.config(
   ...rooms([
     [
       'src/destinations/**/*.ts',
-      ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing', 'simulation']
+      ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing', 'simulation', 'engage-events']
     ],
-    ['src/local-runtime/**/*.ts', ['runner', 'server', 'sandbox', 'http', 'cli', 'testing', 'simulation']],
+    [
+      'src/local-runtime/**/*.ts',
+      ['runner', 'server', 'sandbox', 'http', 'cli', 'testing', 'simulation', 'engage-events']
+    ],
     [
       'src/http/**/*.ts',
-      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'cli', 'testing', 'simulation']
+      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'cli', 'testing', 'simulation', 'engage-events']
     ],
     [
       'src/cli/**/*.ts',
-      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'http', 'testing', 'simulation']
+      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'http', 'testing', 'simulation', 'engage-events']
+    ],
+    [
+      'src/engage-events/**/*.ts',
+      ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing', 'simulation']
     ],
     ['src/sandbox/**/*.ts', ['runner', 'server', 'local-runtime', 'testing', 'simulation']],
     ['src/server/**/*.ts', ['runner', 'testing', 'simulation']],

@@ -10,7 +10,7 @@ import { createWriteStream, existsSync } from 'node:fs'
 import { mkdir, rename } from 'node:fs/promises'
 import { once } from 'node:events'
 import { dirname } from 'node:path'
-import { engageEvent } from './engage-event'
+import { engageEvent } from '../engage-events/engage-event'
 import { EXAMPLE_AUDIENCE_KEY, EXAMPLE_BATCH_SIZE, EXAMPLE_EVENT_COUNT, EXAMPLE_INPUT } from './example'
 import { seededRandom, shuffle } from './seeded-random'
 

@@ -1,14 +1,31 @@
 import { createReadStream } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
-import type { Readable } from 'node:stream'
+import { stat } from 'node:fs/promises'
+import { pipeline, Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
+import type { Encoding } from './encoding'
 
 /** A line (or CSV record, or JSON array element) longer than this is counted unreadable, not held in memory. */
 export const MAX_LINE_BYTES = 1024 * 1024
 
-/** A problem with the input file as a whole (missing, a directory, binary, no identifier column): exit 2. */
+/** `--input -`: the events come on standard input. */
+export const STDIN = '-'
+
+/** How much of the content (decompressed) is read to tell its encoding, format and CSV header. */
+export const HEAD_BYTES = 64 * 1024
+
+/**
+ * A problem with the input as a whole (missing, a directory, binary, no identifier column): exit 2. `code` names
+ * it for scripts (`--json` prints it), e.g. INPUT_NOT_FOUND, INPUT_BINARY, CSV_NO_IDENTIFIER_COLUMN.
+ */
 export class InputError extends Error {
   override name = 'InputError'
+
+  constructor(
+    message: string,
+    readonly code: string
+  ) {
+    super(message)
+  }
 }
 
 /** One line of the input; `text` is undefined when the line was longer than MAX_LINE_BYTES. */
@@ -17,86 +34,184 @@ export interface Line {
   text: string | undefined
 }
 
-export interface InputFile {
-  /** Bytes of the file on disk, for the progress display. */
-  size: number
-  gzip: boolean
-  /** Bytes of the file read so far (compressed bytes for gzip). */
-  position(): number
-  /** The content, decompressed; ends with an InputError when a gzip stream is corrupt. */
-  chunks(): AsyncGenerator<Buffer>
-  close(): void
-}
-
 const GZIP_MAGIC = [0x1f, 0x8b]
 
-/** Opens the input for streaming: a readable regular file, gunzipped when its first bytes say gzip. */
-export async function openInput(path: string): Promise<InputFile> {
-  const size = await regularFileSize(path)
-  const gzip = await startsWith(path, GZIP_MAGIC)
-  const file = createReadStream(path, { highWaterMark: 64 * 1024 })
-  const content: Readable = gzip ? file.pipe(createGunzip()) : file
-  file.on('error', (error) => content.destroy(error))
-  return {
-    size,
-    gzip,
-    position: () => file.bytesRead,
-    async *chunks() {
-      try {
-        for await (const chunk of content) yield chunk as Buffer
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? ''
-        if (gzip && code.startsWith('Z_')) {
-          throw new InputError(
-            `The input ${path} is gzip-compressed but corrupt or cut short after ${file.bytesRead} bytes; ` +
-              'the events before that point were read.'
-          )
-        }
-        throw new InputError(`Cannot read the input file ${path}${code ? ` (${code})` : ''}.`)
-      } finally {
-        content.destroy()
-        file.destroy()
-      }
-    },
-    close: () => {
-      content.destroy()
-      file.destroy()
+/**
+ * The input, read in one pass: a regular file, or standard input for `-`. Standard input cannot be read twice, so
+ * neither is a file: the start of the content is read once (`head`), kept, and handed out again ahead of the rest
+ * (`text`). Nothing is read before `head` is first called, so opening the input (which checks that the file is
+ * there) costs no reading. gzip is recognised by its first two bytes and decompressed on the way.
+ */
+export class InputFile {
+  /** True once `head` found gzip's first two bytes. */
+  gzip = false
+  private raw: Readable | undefined
+  private content: Readable | undefined
+  private contentChunks: AsyncIterator<Buffer> | undefined
+  private readonly headChunks: Buffer[] = []
+  private headRead: Promise<Buffer> | undefined
+  private bytesRead = 0
+
+  private constructor(
+    /** What a person calls it: the absolute path, or "standard input". */
+    readonly label: string,
+    /** Bytes of the file on disk, for the progress display; undefined for standard input. */
+    readonly size: number | undefined,
+    private readonly openRaw: () => Readable
+  ) {}
+
+  /** Checks that the input is there (a readable regular file, or standard input) without reading it. */
+  static async open(path: string, stdin?: Readable): Promise<InputFile> {
+    if (path === STDIN) return new InputFile('standard input', undefined, () => stdin ?? process.stdin)
+    const size = await regularFileSize(path)
+    return new InputFile(path, size, () => createReadStream(path, { highWaterMark: 64 * 1024 }))
+  }
+
+  /** Bytes read so far (compressed bytes for gzip). */
+  position(): number {
+    return this.bytesRead
+  }
+
+  /** Up to HEAD_BYTES of the content (decompressed), read once and kept for `text`. */
+  head(): Promise<Buffer> {
+    this.headRead ??= this.readHead()
+    return this.headRead
+  }
+
+  /**
+   * The whole content from its start, decoded from `encoding` into UTF-8 bytes (UTF-8 itself passes through as
+   * it is). Can be iterated once. Ends with an InputError when the input cannot be read or a gzip stream is corrupt.
+   */
+  async *text(encoding: Encoding): AsyncGenerator<Buffer> {
+    await this.head()
+    const decode = decoderFor(encoding)
+    const chunks = this.contentChunks as AsyncIterator<Buffer>
+    try {
+      for (const chunk of this.headChunks.splice(0)) yield decode(chunk, false)
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield decode(next.value, false)
+      const tail = decode(Buffer.alloc(0), true)
+      if (tail.length > 0) yield tail
+    } catch (error) {
+      throw this.failed(error)
+    } finally {
+      this.close()
     }
+  }
+
+  close(): void {
+    this.content?.destroy()
+    this.raw?.destroy()
+  }
+
+  private async readHead(): Promise<Buffer> {
+    const raw = this.openRaw()
+    this.raw = raw
+    const rawChunks = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+    // The first bytes decide gzip; they are replayed in front of the rest.
+    const first: Buffer[] = []
+    try {
+      let got = 0
+      while (got < GZIP_MAGIC.length) {
+        const next = await rawChunks.next()
+        if (next.done) break
+        first.push(next.value)
+        got += next.value.length
+      }
+    } catch (error) {
+      raw.destroy()
+      throw unreadable(this.label, error)
+    }
+    const start = Buffer.concat(first)
+    this.gzip = start.length >= GZIP_MAGIC.length && GZIP_MAGIC.every((byte, i) => start[i] === byte)
+    const count = (n: number) => (this.bytesRead += n)
+    async function* replay(): AsyncGenerator<Buffer> {
+      if (start.length > 0) {
+        count(start.length)
+        yield start
+      }
+      for (let next = await rawChunks.next(); !next.done; next = await rawChunks.next()) {
+        count(next.value.length)
+        yield next.value
+      }
+    }
+    const replayed = Readable.from(replay(), { objectMode: false })
+    this.content = this.gzip ? pipeline(replayed, createGunzip(), () => undefined) : replayed
+    this.contentChunks = this.content[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+    let got = 0
+    try {
+      while (got < HEAD_BYTES) {
+        const next = await this.contentChunks.next()
+        if (next.done) break
+        // Copied: a stream may reuse a chunk's memory.
+        this.headChunks.push(Buffer.from(next.value))
+        got += next.value.length
+      }
+    } catch (error) {
+      throw this.failed(error)
+    }
+    return Buffer.concat(this.headChunks).subarray(0, HEAD_BYTES)
+  }
+
+  private failed(error: unknown): InputError {
+    if (error instanceof InputError) return error
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    if (this.gzip && code.startsWith('Z_')) {
+      return new InputError(
+        `The input ${this.label} is gzip-compressed but corrupt or cut short after ${this.bytesRead} bytes; the ` +
+          'events before that point were read.',
+        'INPUT_GZIP_CORRUPT'
+      )
+    }
+    return unreadable(this.label, error)
   }
 }
 
+/**
+ * UTF-8 passes through as bytes (line splitting decodes it); any other encoding is decoded with TextDecoder, which
+ * keeps a character cut between two chunks for the next one, and written out as UTF-8.
+ */
+function decoderFor(encoding: Encoding): (chunk: Buffer, last: boolean) => Buffer {
+  if (encoding === 'utf-8') return (chunk) => chunk
+  const decoder = new TextDecoder(encoding)
+  return (chunk, last) => Buffer.from(decoder.decode(chunk, { stream: !last }), 'utf8')
+}
+
 /** The size of a readable regular file; anything else (missing, a directory, a device) is an InputError. */
-export async function regularFileSize(path: string): Promise<number> {
+async function regularFileSize(path: string): Promise<number> {
   let info
   try {
     info = await stat(path)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(`Cannot read the input file ${path}${code ? ` (${code})` : ''}.`)
+    throw unreadable(path, error)
   }
   if (!info.isFile()) {
     throw new InputError(
-      `The input ${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: give a file.`
+      `The input ${path} is ${info.isDirectory() ? 'a directory' : 'not a regular file'}: give a file.`,
+      'INPUT_NOT_A_FILE'
     )
-  }
-  try {
-    const handle = await open(path, 'r')
-    await handle.close()
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(`Cannot read the input file ${path}${code ? ` (${code})` : ''}.`)
   }
   return info.size
 }
 
-async function startsWith(path: string, bytes: number[]): Promise<boolean> {
-  const handle = await open(path, 'r')
-  try {
-    const buffer = Buffer.alloc(bytes.length)
-    const { bytesRead } = await handle.read(buffer, 0, bytes.length, 0)
-    return bytesRead === bytes.length && bytes.every((byte, i) => buffer[i] === byte)
-  } finally {
-    await handle.close()
+/** A system error on the input, in words (no bare ENOENT), with its code as data. */
+function unreadable(label: string, error: unknown): InputError {
+  const code = (error as NodeJS.ErrnoException).code
+  switch (code) {
+    case 'ENOENT':
+      return new InputError(`Cannot read the input file ${label}: there is no such file.`, 'INPUT_NOT_FOUND')
+    case 'EACCES':
+    case 'EPERM':
+      return new InputError(
+        `Cannot read the input file ${label}: permission denied (the file's permissions do not let you read it).`,
+        'INPUT_NOT_READABLE'
+      )
+    case 'EISDIR':
+      return new InputError(`The input ${label} is a directory: give a file.`, 'INPUT_NOT_A_FILE')
+    default:
+      return new InputError(
+        `Cannot read the input ${label}${code ? ` (system error ${code})` : ''}.`,
+        'INPUT_NOT_READABLE'
+      )
   }
 }
 

@@ -6,6 +6,8 @@ export interface JsonElement {
   number: number
   /** The element's JSON text; undefined when it was longer than MAX_LINE_BYTES (or the array was cut short). */
   text: string | undefined
+  /** Set when `text` is undefined because the element was longer than MAX_LINE_BYTES. */
+  tooLong?: true
 }
 
 /**
@@ -59,8 +61,8 @@ export class JsonArrayElements {
             elementFrom = -1
           }
         }
-      } else if (c === 10 || c === 13 || c === 32 || c === 9) {
-        // whitespace between tokens
+      } else if (c === 10 || c === 13 || c === 32 || c === 9 || (c === 0xfeff && this.state === 'before')) {
+        // whitespace between tokens, and a byte order mark before the array
       } else if (this.state === 'before') {
         if (c === 91) this.state = 'between'
         else this.trailing(out)
@@ -93,7 +95,9 @@ export class JsonArrayElements {
   }
 
   private finishElement(): JsonElement {
-    const element = { number: this.startLine, text: this.tooLong ? undefined : this.parts.join('') }
+    const element: JsonElement = this.tooLong
+      ? { number: this.startLine, text: undefined, tooLong: true }
+      : { number: this.startLine, text: this.parts.join('') }
     this.parts = []
     this.size = 0
     this.tooLong = false

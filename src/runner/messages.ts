@@ -1,7 +1,7 @@
 import { InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
 import { MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
-import { ADVERTISER_ENV, TOKEN_ENV } from './env-names'
+import { ADVERTISER_ENV, TOKEN_ENV } from '../cli/command-line'
 
 /**
  * The runner speaks to a person at a terminal, who sets options and environment variables, not Segment settings
@@ -20,6 +20,25 @@ export const RUNNER_CODES = {
 } as const
 
 const MAPPING_OPTIONS = 'the mapping is set by --segment-name, --region and --pii-type'
+
+/** A number as the runner prints it: 4,480, not 4480. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** "1 line", "2,500 lines": a count and its noun, plural when it is not one. */
+export function count(n: number, noun: string): string {
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`
+}
+
+/**
+ * A reason from the destination or the runtime, in the runner's words: the destination tells Segment's pipeline
+ * that it "will retry", which is not what happens here (the runner retries a few times itself, then stops and
+ * says so), so that sentence goes.
+ */
+export function inRunnerWords(reason: string): string {
+  return reason.replace(/\s*Segment will retry[^.]*\./g, '')
+}
 
 /** What to do about the events of one upload group the destination refused. */
 export function eventFailureMessage(code: string, status: number, target: Target): string {
@@ -84,4 +103,59 @@ export function batchErrorMessage(
     }
   }
   return { code: RUNNER_CODES.unexpected, message: reason }
+}
+
+/** Why the connection check before a sync failed: a stable code, the runner's words, and the original reason. */
+export interface ConnectionProblem {
+  code: 'AUTHENTICATION' | 'ADVERTISER_NOT_FOUND' | 'TTD_UNREACHABLE' | 'CONNECTION_FAILED'
+  message: string
+  reason: string
+}
+
+/**
+ * The destination's connection test failed (read from the error's class, code and status, not its words): what
+ * to do, for a person who sets environment variables and options. `where` names the target ("The Trade Desk at
+ * https://…", "the embedded sandbox"). Nothing was read or sent yet, which the message says.
+ */
+export function connectionProblem(
+  error: unknown,
+  reason: string,
+  target: Target,
+  where: string,
+  advertiserId: string
+): ConnectionProblem {
+  const { code, status } = (error ?? {}) as { code?: unknown; status?: unknown }
+  const nothing = 'Nothing was read or sent.'
+  if (error instanceof InvalidAuthenticationError) {
+    return {
+      code: 'AUTHENTICATION',
+      message:
+        target === 'real'
+          ? `${capitalized(where)} refused the token or its rights on advertiser "${advertiserId}": set a current ` +
+            `long-lived token in ${TOKEN_ENV} and check ${ADVERTISER_ENV}. ${nothing}`
+          : `${capitalized(where)} refused the token the runner gave it. ${nothing}`,
+      reason
+    }
+  }
+  if (code === 'TTD_UNREACHABLE') {
+    return {
+      code: 'TTD_UNREACHABLE',
+      message:
+        `Cannot reach ${where} to check the credentials (no complete answer, or an error answer). This says ` +
+        `nothing about the token: check --api-url and the network, or run again later. ${nothing}`,
+      reason
+    }
+  }
+  if (status === 404) {
+    return {
+      code: 'ADVERTISER_NOT_FOUND',
+      message: `${capitalized(where)} does not know advertiser "${advertiserId}": check ${ADVERTISER_ENV}. ${nothing}`,
+      reason
+    }
+  }
+  return { code: 'CONNECTION_FAILED', message: `Checking the credentials with ${where} failed. ${nothing}`, reason }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }

@@ -14,7 +14,7 @@ import type { StateContextStore } from '../local-runtime/state-context-store'
 import type { InputBatch } from './input'
 import { RUNNER_CODES, type Target } from './messages'
 import { classify, type Outcome } from './outcomes'
-import { SyncTally, type SyncSummary } from './tally'
+import { SyncTally, type RejectListener, type SyncSummary } from './tally'
 
 export type { SyncSummary, BatchSummary, SegmentSummary, LeftOutCounts } from './tally'
 
@@ -59,6 +59,8 @@ export interface SyncRequest {
   target?: Target
   /** When aborted, the sync stops after the batch in flight and the summary says it was interrupted. */
   signal?: AbortSignal
+  /** Told of every input line left out for a fault: unreadable, invalid, refused, failed (--rejects). */
+  onReject?: RejectListener
   now?: () => number
 }
 
@@ -84,12 +86,13 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
     subscription: { subscribe: action.defaultSubscription, partnerAction: actionSlug, mapping: request.mapping }
   }
   const secrets = [String(request.settings.auth_token ?? ''), ...(request.secrets ?? [])].filter((s) => s.length > 0)
-  const tally = new SyncTally(secrets, request.target ?? 'sandbox')
+  const tally = new SyncTally(secrets, request.target ?? 'sandbox', request.onReject)
   const delays = request.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
   let batchNumber = 0
 
   for await (const batch of request.batches) {
-    tally.addUnreadable(batch.unreadable.count, batch.unreadable.sampleLineNumbers)
+    tally.addUnreadable(batch.unreadable)
+    tally.addRefused(batch.refused)
     if (batch.events.length === 0) continue
     batchNumber++
     request.onBatchStart?.(batchNumber, batch.position)
@@ -98,13 +101,7 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
     // actions-core keeps every request and response (upload bodies included): let them go after each batch.
     destination.responses.splice(0)
     if (!attempt.ok) {
-      const message = tally.batchFailed(
-        batchNumber,
-        batch.events.length,
-        batch.lineNumbers[0] ?? 0,
-        attempt.error,
-        attempt.attempts
-      )
+      const message = tally.batchFailed(batchNumber, batch.lineNumbers, attempt.error, attempt.attempts)
       request.onProgress?.({
         batch: batchNumber,
         events: batch.events.length,

@@ -1,24 +1,53 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import { defaultValues, type JSONObject } from '@segment/actions-core'
+import { runnerCommandFor, ADVERTISER_ENV, TOKEN_ENV } from '../cli/command-line'
 import { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
 import type { PiiType } from '../destinations/the-trade-desk-crm/constants'
+import { isLoopbackHost } from '../destinations/the-trade-desk-crm/loopback'
 import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
 import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import { startSandbox, type Sandbox } from '../sandbox'
 import { CoordinationUnavailableError, RedisEngageCache } from '../local-runtime/redis-engage-cache'
-import { isLoopbackHttp, parseRunnerArgs, UsageError, USAGE, type RunnerOptions } from './args'
+import {
+  COMMAND_NAME,
+  isLoopbackHttp,
+  parseRunnerArgs,
+  UsageError,
+  USAGE,
+  wantsJson,
+  type ApiTarget,
+  type CheckMode,
+  type RunnerOptions
+} from './args'
+import { checkConnection, listSegments, type CheckContext } from './connection'
 import { EXAMPLE_INPUT } from './example'
 import { ensureExampleAudience } from './example-audience'
-import { InputError, inspectInput, readBatches, type InputShape } from './input'
+import { InputError, inspectInput, readBatches, type InputBatch, type InputShape, type PhoneCountries } from './input'
+import { InputFile, STDIN } from './input-file'
+import { count, formatCount, inRunnerWords, type ConnectionProblem, type Target } from './messages'
 import { StateContextStore } from '../local-runtime/state-context-store'
 import { asNativeAudience, createNativeAudience, type NativeAudience } from './native-audience'
+import { loadNationalPhones } from './phone-country'
 import { ProgressDisplay } from './progress'
+import { RejectsFile } from './rejects'
 import { segmentSizes } from './segment-sizes'
-import { formatSummaryJson, formatSummaryText } from './summary'
+import {
+  describeTarget,
+  formatSummaryJson,
+  formatSummaryText,
+  type RunReport,
+  type TargetSummary,
+  type Warning
+} from './summary'
 import { runSync, type SyncSummary } from './run-sync'
 
 export interface RunnerIo {
   stdout: { write(text: string): unknown }
   stderr: { write(text: string): unknown; isTTY?: boolean }
+  /** What `--input -` reads; process.stdin when not given. */
+  stdin?: Readable & { isTTY?: boolean }
 }
 
 export interface RunnerDeps {
@@ -32,6 +61,8 @@ export interface RunnerDeps {
   signal?: AbortSignal
   /** Filled while the sync runs, so that a second Ctrl-C (which does not wait) can still warn. */
   status?: RunStatus
+  /** Where relative paths start when INIT_CWD is not set (default: the process's current directory). */
+  cwd?: string
 }
 
 export interface RunStatus {
@@ -44,6 +75,8 @@ export const EXIT_FAILED = 1
 export const EXIT_USAGE = 2
 export const EXIT_NOTHING_UPLOADED = 3
 export const EXIT_NO_AUDIENCE_EVENTS = 4
+export const EXIT_UNREADABLE_LINES = 5
+export const EXIT_NOT_CONNECTED = 6
 export const EXIT_INTERRUPTED = 130
 
 const EXIT_CODES: Record<SyncSummary['result'], number> = {
@@ -51,6 +84,7 @@ const EXIT_CODES: Record<SyncSummary['result'], number> = {
   failed: EXIT_FAILED,
   'nothing-uploaded': EXIT_NOTHING_UPLOADED,
   'no-audience-events': EXIT_NO_AUDIENCE_EVENTS,
+  'unreadable-lines': EXIT_UNREADABLE_LINES,
   interrupted: EXIT_INTERRUPTED
 }
 
@@ -59,6 +93,17 @@ export const PARTIAL_SEGMENT_WARNING =
   'Warning: the sync was stopped after its first upload replaced the segment, so the segment now holds only ' +
   'part of the audience. The next full run replaces it again with the whole audience.'
 
+/**
+ * What --json prints for every outcome that is not a sync summary (errors, --check, --list-segments, --version,
+ * --help): `result` is the outcome's stable name, `exitCode` the process's, `error.code` the stable cause.
+ */
+export type Outcome = {
+  result: string
+  ok: boolean
+  exitCode: number
+  error?: { code: string; message: string; reason?: string }
+} & Record<string, unknown>
+
 /** The whole `npm start` command, minus process globals: returns the exit code. */
 export async function runRunner(
   argv: string[],
@@ -66,95 +111,318 @@ export async function runRunner(
   io: RunnerIo,
   deps: RunnerDeps = {}
 ): Promise<number> {
-  let options: RunnerOptions
-  let shape: InputShape
-  let piiType: PiiType
+  const out = new Output(io, wantsJson(argv))
+  let parsed
   try {
-    const parsed = parseRunnerArgs(argv, env)
-    if (parsed.kind === 'help') {
-      io.stdout.write(USAGE)
-      return EXIT_OK
-    }
-    options = parsed.options
-    // The example audience is not committed: the first plain `npm start` writes it from its seeded generator.
-    if (options.input === EXAMPLE_INPUT.absolute) await ensureExampleAudience()
-    shape = await inspectInput(options.input, options.format)
-    piiType = choosePiiType(options, shape)
+    parsed = parseRunnerArgs(argv, env, deps.cwd)
   } catch (error) {
-    if (error instanceof UsageError || error instanceof InputError) {
-      io.stderr.write(`${error.message}\nRun with --help for usage.\n`)
-      return EXIT_USAGE
-    }
+    if (error instanceof UsageError) return out.usageError(error)
     throw error
   }
-
-  let cache: RedisEngageCache | undefined
-  if (options.coordinate) {
-    try {
-      cache = await RedisEngageCache.connect(options.coordinate)
-    } catch (error) {
-      // Never fall back to an uncoordinated sync: next to other processes it could replace twice.
-      if (!(error instanceof CoordinationUnavailableError)) throw error
-      io.stderr.write(`${error.message}\nNothing was uploaded.\n`)
-      return EXIT_USAGE
+  switch (parsed.kind) {
+    case 'help':
+      return out.outcome({ result: 'help', ok: true, exitCode: EXIT_OK, usage: USAGE }, USAGE)
+    case 'version': {
+      const version = packageVersion()
+      return out.outcome({ result: 'version', ok: true, exitCode: EXIT_OK, version }, `${COMMAND_NAME} ${version}\n`)
     }
+    case 'check':
+    case 'list-segments':
+      return runCheck(parsed.kind, parsed.api, out, deps)
+    case 'run':
+      return runSyncCommand(parsed.options, env, io, out, deps)
+  }
+}
+
+/** Where output goes: text for a person, or one JSON object on stdout for every outcome with --json. */
+class Output {
+  constructor(
+    readonly io: RunnerIo,
+    readonly json: boolean
+  ) {}
+
+  outcome(outcome: Outcome, text: string, stream: 'stdout' | 'stderr' = 'stdout'): number {
+    if (this.json) this.io.stdout.write(JSON.stringify(outcome, null, 2) + '\n')
+    else this.io[stream].write(text)
+    return outcome.exitCode
   }
 
-  const ownSandbox = options.api.kind === 'sandbox' && !deps.sandbox
-  const sandbox = options.api.kind === 'sandbox' ? (deps.sandbox ?? (await startSandbox())) : undefined
-  const secrets = [sandbox?.token ?? '', options.api.kind === 'real' ? options.api.token : ''].filter(Boolean)
+  usageError(error: UsageError): number {
+    return this.failure('usage-error', error.code, error.message, EXIT_USAGE, '\nRun with --help for usage.')
+  }
+
+  inputError(error: InputError): number {
+    return this.failure('input-error', error.code, error.message, EXIT_USAGE, '\nRun with --help for usage.')
+  }
+
+  failure(result: string, code: string, message: string, exitCode: number, textTail = '', reason?: string): number {
+    const error = reason === undefined ? { code, message } : { code, message, reason }
+    return this.outcome({ result, ok: false, exitCode, error }, `${message}${textTail}\n`, 'stderr')
+  }
+
+  /** A line for the person watching (stderr): progress, warnings, hand-offs. Never on stdout, which may be JSON. */
+  note(text: string): void {
+    this.io.stderr.write(text.endsWith('\n') ? text : text + '\n')
+  }
+}
+
+/** The package's version, read from package.json beside src/ or dist-tools/ (both two levels up). */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }
+  return manifest.version
+}
+
+/** A sync's target: where requests go, with which credentials, and how the summary names it. */
+interface Connection {
+  apiBaseUrl: string
+  token: string
+  advertiserId: string
+  summary: TargetSummary
+  /** Whose words messages use: the embedded sandbox's, or credentials given through the environment. */
+  target: Target
+  /** The sandbox this run started (closed at the end), if any. */
+  ownSandbox?: Sandbox
+  sandbox?: Sandbox
+}
+
+async function connect(api: ApiTarget, deps: RunnerDeps, keep: boolean): Promise<Connection> {
+  if (api.kind === 'real') {
+    const local = isLoopbackHost(new URL(api.apiBaseUrl))
+    return {
+      apiBaseUrl: api.apiBaseUrl,
+      token: api.token,
+      advertiserId: api.advertiserId,
+      summary: { kind: local ? 'standalone-sandbox' : 'the-trade-desk', apiBaseUrl: api.apiBaseUrl },
+      target: 'real'
+    }
+  }
+  const sandbox = deps.sandbox ?? (await startSandbox())
+  return {
+    apiBaseUrl: sandbox.apiBaseUrl,
+    token: sandbox.token,
+    advertiserId: sandbox.advertiserId,
+    summary: { kind: 'embedded-sandbox', apiBaseUrl: sandbox.apiBaseUrl, kept: keep },
+    target: 'sandbox',
+    sandbox,
+    ...(deps.sandbox ? {} : { ownSandbox: sandbox })
+  }
+}
+
+function definitionFor(connection: Connection, coordinated: boolean) {
+  return createTheTradeDeskCrm({
+    apiBaseUrl: connection.apiBaseUrl,
+    // Plain-http drop URLs are acceptable only from a sandbox: the one this process runs, or one on this
+    // machine that --api-url itself reaches over plain http.
+    allowLoopbackHttpDrops: connection.sandbox !== undefined || isLoopbackHttp(connection.apiBaseUrl),
+    // Alone, the runner sends its batches one after another: a short batch that would start the sync has no
+    // other batch to wait for, so it fails at once. Beside other processes (--coordinate) it is deferred.
+    shortBatchDeferralMs: coordinated ? undefined : 0
+  })
+}
+
+function settingsFor(connection: Connection): JSONObject {
+  return {
+    auth_token: connection.token,
+    advertiser_id: connection.advertiserId,
+    __segment_internal_engage_force_full_sync: true,
+    __segment_internal_engage_batch_sync: true
+  }
+}
+
+function checkContext(connection: Connection): CheckContext {
+  return {
+    target: connection.target,
+    where: connection.summary.kind === 'embedded-sandbox' ? 'the embedded sandbox' : describeTarget(connection.summary),
+    advertiserId: connection.advertiserId,
+    secrets: [connection.token]
+  }
+}
+
+/** The connection check failed: nothing was read or sent. */
+function notConnected(out: Output, problem: ConnectionProblem, target: TargetSummary): number {
+  return out.outcome(
+    {
+      result: 'connection-failed',
+      ok: false,
+      exitCode: EXIT_NOT_CONNECTED,
+      target,
+      error: { code: problem.code, message: problem.message, reason: problem.reason }
+    },
+    `${problem.message}\n`,
+    'stderr'
+  )
+}
+
+/** --check and --list-segments: the connection test, then (for the list) the Segment Name picker. */
+async function runCheck(mode: CheckMode, api: ApiTarget, out: Output, deps: RunnerDeps): Promise<number> {
+  const connection = await connect(api, deps, false)
+  try {
+    const definition = definitionFor(connection, false)
+    const settings = settingsFor(connection)
+    const problem = await checkConnection(definition, settings, checkContext(connection))
+    if (problem) return notConnected(out, problem, connection.summary)
+    const where = describeTarget(connection.summary)
+    if (mode === 'check') {
+      return out.outcome(
+        {
+          result: 'connected',
+          ok: true,
+          exitCode: EXIT_OK,
+          target: connection.summary,
+          advertiserId: connection.advertiserId
+        },
+        `Connected: ${where} accepts the token for advertiser "${connection.advertiserId}".\n`
+      )
+    }
+    const listed = await listSegments(definition, settings)
+    if ('error' in listed) {
+      return out.failure(
+        'connection-failed',
+        'LISTING_FAILED',
+        `Listing the segments at ${where} failed: ${inRunnerWords(redactSecrets(listed.error, [connection.token]))}`,
+        EXIT_NOT_CONNECTED
+      )
+    }
+    const text =
+      `${count(listed.segments.length, 'CRM Data Segment')} of advertiser "${connection.advertiserId}" at ${where}` +
+      (listed.segments.length > 0 ? ':\n' : '.\n') +
+      listed.segments.map((segment) => `  ${segment.label}\n`).join('')
+    return out.outcome(
+      {
+        result: 'segments',
+        ok: true,
+        exitCode: EXIT_OK,
+        target: connection.summary,
+        advertiserId: connection.advertiserId,
+        segments: listed.segments
+      },
+      text
+    )
+  } finally {
+    await connection.ownSandbox?.close()
+  }
+}
+
+/** The TTD credentials in the environment, without --api-url: not used, which a person must be told. */
+function unusedCredentials(env: NodeJS.ProcessEnv): Warning | undefined {
+  const set = [TOKEN_ENV, ADVERTISER_ENV].filter((name) => (env[name] ?? '').trim() !== '')
+  if (set.length === 0) return undefined
+  return {
+    code: 'CREDENTIALS_NOT_USED',
+    message:
+      `${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} set but not used: without --api-url the runner ` +
+      'syncs to its embedded sandbox, which is discarded at exit. To sync to The Trade Desk, add ' +
+      '--api-url https://api.thetradedesk.com/v3.'
+  }
+}
+
+async function runSyncCommand(
+  options: RunnerOptions,
+  env: NodeJS.ProcessEnv,
+  io: RunnerIo,
+  out: Output,
+  deps: RunnerDeps
+): Promise<number> {
+  const warnings: Warning[] = []
+  const unused = options.api.kind === 'sandbox' ? unusedCredentials(env) : undefined
+  if (unused) {
+    warnings.push(unused)
+    out.note(`Warning: ${unused.message}`)
+  }
+
+  let rejects: RejectsFile | undefined
+  let file: InputFile | undefined
+  let cache: RedisEngageCache | undefined
+  let connection: Connection | undefined
   const status = deps.status ?? { replaced: false }
   const progress = new ProgressDisplay(io.stderr, io.stderr.isTTY === true)
   try {
-    const target = sandbox
-      ? { apiBaseUrl: sandbox.apiBaseUrl, token: sandbox.token, advertiserId: sandbox.advertiserId }
-      : (options.api as Extract<RunnerOptions['api'], { kind: 'real' }>)
-    const loopback = isLoopbackHttp(target.apiBaseUrl)
-    const definition = createTheTradeDeskCrm({
-      apiBaseUrl: target.apiBaseUrl,
-      // Plain-http drop URLs are acceptable only from a sandbox: the one this process runs, or one on this
-      // machine that --api-url itself reaches over plain http.
-      allowLoopbackHttpDrops: sandbox !== undefined || loopback,
-      // Alone, the runner sends its batches one after another: a short batch that would start the sync has no
-      // other batch to wait for, so it fails at once. Beside other processes (--coordinate) it is deferred.
-      shortBatchDeferralMs: cache ? undefined : 0
-    })
-    const mapping = buildMapping(definition.actions.syncAudience.fields, options, piiType)
+    try {
+      // The example audience is not committed: the first plain `npm start` writes it from its seeded generator.
+      if (options.input === EXAMPLE_INPUT.absolute) await ensureExampleAudience()
+      rejects = options.rejects === undefined ? undefined : RejectsFile.create(options.rejects)
+      // Checks that the file is there; reads nothing yet.
+      file = await InputFile.open(options.input, io.stdin)
+    } catch (error) {
+      if (error instanceof UsageError) return out.usageError(error)
+      if (error instanceof InputError) return out.inputError(error)
+      throw error
+    }
 
-    io.stderr.write(
-      `Syncing ${options.input} (${describeShape(shape)}) to ` +
-        `${sandbox ? `the embedded TTD sandbox (${sandbox.apiBaseUrl})` : target.apiBaseUrl}` +
-        ` in batches of ${options.batchSize} (PII type ${piiType}, region ${options.region})\n`
+    if (options.coordinate) {
+      try {
+        cache = await RedisEngageCache.connect(options.coordinate)
+      } catch (error) {
+        // Never fall back to an uncoordinated sync: next to other processes it could replace twice.
+        if (!(error instanceof CoordinationUnavailableError)) throw error
+        return out.failure(
+          'coordination-unavailable',
+          'COORDINATION_UNAVAILABLE',
+          `${error.message}\nNothing was uploaded.`,
+          EXIT_USAGE
+        )
+      }
+    }
+
+    connection = await connect(options.api, deps, options.keepSandbox)
+    const definition = definitionFor(connection, cache !== undefined)
+    const settings = settingsFor(connection)
+    const secrets = [connection.token]
+
+    // The credentials before the input: a wrong token fails at once, not after the first batch was read.
+    const problem = await checkConnection(definition, settings, checkContext(connection))
+    if (problem) return notConnected(out, problem, connection.summary)
+
+    if (options.input === STDIN && io.stdin?.isTTY) out.note('Reading events from standard input (end with Ctrl-D).')
+    let shape: InputShape
+    let piiType: PiiType
+    let countries: PhoneCountries | undefined
+    try {
+      shape = await inspectInput(file, {
+        format: options.format,
+        encoding: options.encoding,
+        delimiter: options.delimiter,
+        columns: options.columns
+      })
+      piiType = choosePiiType(options, shape)
+      countries = await phoneCountries(options, shape, piiType)
+    } catch (error) {
+      if (error instanceof UsageError) return out.usageError(error)
+      if (error instanceof InputError) return out.inputError(error)
+      throw error
+    }
+    if (shape.encoding.note)
+      warnings.push({ code: 'ENCODING_GUESSED', message: `The input is ${shape.encoding.note}.` })
+
+    const mapping = buildMapping(definition.actions.syncAudience.fields, options, piiType)
+    out.note(
+      `Syncing ${file.label} (${describeShape(shape)}) to ${describeTarget(connection.summary)}, in batches of ` +
+        `${formatCount(options.batchSize)} (PII type ${piiType}, region ${options.region})`
     )
     const onAbort = () => {
-      progress.note(
-        status.replaced
-          ? `Stopping after the batch in flight (Ctrl-C again to stop now). ${PARTIAL_SEGMENT_WARNING}`
-          : 'Stopping after the batch in flight (Ctrl-C again to stop now).'
-      )
+      progress.note('Stopping after the batch in flight (Ctrl-C again to stop now).')
     }
-    const settings: JSONObject = {
-      auth_token: target.token,
-      advertiser_id: target.advertiserId,
-      __segment_internal_engage_force_full_sync: true,
-      __segment_internal_engage_batch_sync: true
-    }
-    let batches = readBatches(
-      {
-        path: options.input,
-        format: shape.format,
-        audienceKey: options.segmentName ?? options.audienceName,
-        onPosition: (position) => progress.reading(position)
-      },
-      options.batchSize
+    const phones = { present: 0, withoutCountryCode: 0 }
+    let batches: AsyncIterable<InputBatch> = countPhones(
+      readBatches(
+        {
+          file,
+          shape,
+          audienceKey: options.segmentName ?? options.audienceName,
+          countries,
+          onPosition: (position) => progress.reading(position)
+        },
+        options.batchSize
+      ),
+      phones
     )
     let audience: NativeAudience | undefined
     if (options.audienceName !== undefined) {
       audience = await createNativeAudience(definition, settings, options.audienceName, options.region)
-      io.stderr.write(
+      out.note(
         `createAudience: CRM Data Segment "${options.audienceName}" in ${options.region} ` +
           `${audience.created ? 'created' : 'found'}, CrmDataId ${audience.externalId}; every event carries it as ` +
-          'context.personas.external_audience_id\n'
+          'context.personas.external_audience_id'
       )
       batches = asNativeAudience(batches, audience.externalId, options.region)
     }
@@ -174,47 +442,136 @@ export async function runRunner(
       retryDelaysMs: deps.retryDelaysMs,
       secrets,
       // Credentials given through the environment (even to a standalone sandbox) are what a refusal points to.
-      target: options.api.kind === 'real' ? 'real' : 'sandbox',
-      signal: deps.signal
+      target: connection.target,
+      signal: deps.signal,
+      onReject: rejects ? (line, code, reason) => rejects?.add(line, code, reason) : undefined
     })
     deps.signal?.removeEventListener('abort', onAbort)
     progress.stop()
     // The sync itself never creates a native audience's segment: createAudience did, before it.
     for (const segment of summary.segments)
       if (segment.crmDataId === audience?.externalId) segment.created ||= audience.created
+    await measureSegments(summary, connection)
 
-    if (summary.segments.length === 0) {
-      // nothing to measure
-    } else if (sandbox || loopback) {
-      const sizes = await segmentSizes(sandbox?.origin ?? new URL(target.apiBaseUrl).origin, target.advertiserId)
-      for (const segment of summary.segments) segment.size = sizes?.get(segment.crmDataId) ?? null
-    } else {
-      for (const segment of summary.segments) segment.size = null
+    const missingCountry = phonesWithoutCountry(phones, piiType, countries)
+    if (missingCountry) warnings.push(missingCountry)
+    // Complete on disk before the summary says so (and before --keep-sandbox waits).
+    rejects?.close()
+    const report: RunReport = {
+      ...summary,
+      exitCode: EXIT_CODES[summary.result],
+      target: connection.summary,
+      input: {
+        path: options.input,
+        format: shape.format,
+        gzip: file.gzip,
+        encoding: shape.encoding.encoding,
+        encodingSource: shape.encoding.source,
+        ...(shape.csv ? { delimiter: shape.csv.delimiter } : {})
+      },
+      warnings,
+      ...(rejects ? { rejects: { path: rejects.path, lines: rejects.lines } } : {})
     }
-    io.stdout.write(options.json ? formatSummaryJson(summary) + '\n' : formatSummaryText(summary))
-    if (summary.result === 'interrupted' && summary.replaced) io.stderr.write(PARTIAL_SEGMENT_WARNING + '\n')
+    io.stdout.write(out.json ? formatSummaryJson(report) + '\n' : formatSummaryText(report))
 
-    if (options.keepSandbox && sandbox && !deps.signal?.aborted) await keepOpen(sandbox, io, deps.signal)
-    return EXIT_CODES[summary.result]
+    if (options.keepSandbox && connection.sandbox && !deps.signal?.aborted) {
+      await keepOpen(connection.sandbox, out, deps.signal)
+    }
+    return report.exitCode
   } catch (error) {
     progress.stop()
-    if (error instanceof InputError) {
-      io.stderr.write(`${error.message}\n`)
-      return EXIT_USAGE
-    }
-    io.stderr.write(`Sync failed: ${redactSecrets(error instanceof Error ? error.message : String(error), secrets)}\n`)
-    return EXIT_FAILED
+    if (error instanceof InputError) return out.inputError(error)
+    const secrets = connection ? [connection.token] : []
+    const reason = inRunnerWords(redactSecrets(error instanceof Error ? error.message : String(error), secrets))
+    const message = `Sync failed: ${reason}`
+    return out.failure('failed', 'UNEXPECTED', message, EXIT_FAILED)
   } finally {
-    if (ownSandbox) await sandbox?.close()
+    rejects?.close()
+    file?.close()
+    await connection?.ownSandbox?.close()
     await cache?.close()
   }
 }
 
-/** Waits, with the sandbox serving its console, until Ctrl-C (the signal) ends the run. */
-async function keepOpen(sandbox: Sandbox, io: RunnerIo, signal: AbortSignal | undefined): Promise<void> {
-  io.stderr.write(
-    `The sandbox keeps running: open its console at ${sandbox.origin}/ ` +
-      `(API ${sandbox.apiBaseUrl}, advertiser ${sandbox.advertiserId}). Press Ctrl-C to stop it.\n`
+/** Each segment's size after the sync, when a sandbox can tell it (The Trade Desk's API does not). */
+async function measureSegments(summary: SyncSummary, connection: Connection): Promise<void> {
+  if (summary.segments.length === 0) return
+  const origin = connection.sandbox?.origin ?? new URL(connection.apiBaseUrl).origin
+  const sizes =
+    connection.summary.kind === 'the-trade-desk' ? undefined : await segmentSizes(origin, connection.advertiserId)
+  for (const segment of summary.segments) segment.size = sizes?.get(segment.crmDataId) ?? null
+}
+
+/** Adds up the phone values of the batches as they pass. */
+async function* countPhones(
+  batches: AsyncIterable<InputBatch>,
+  phones: { present: number; withoutCountryCode: number }
+): AsyncGenerator<InputBatch> {
+  for await (const batch of batches) {
+    phones.present += batch.phones.present
+    phones.withoutCountryCode += batch.phones.withoutCountryCode
+    yield batch
+  }
+}
+
+/** A phone sync where most numbers lack their country code, and no country was given to add it. */
+function phonesWithoutCountry(
+  phones: { present: number; withoutCountryCode: number },
+  piiType: PiiType,
+  countries: PhoneCountries | undefined
+): Warning | undefined {
+  if (isEmailType(piiType) || countries || phones.withoutCountryCode * 2 <= phones.present) return undefined
+  return {
+    code: 'PHONES_WITHOUT_COUNTRY_CODE',
+    message:
+      `${formatCount(phones.withoutCountryCode)} of ${count(phones.present, 'phone number')} have no country code ` +
+      '(no leading +), which The Trade Desk needs. If they are national numbers, pass --default-country (e.g. ' +
+      "--default-country US), or --country-column with a CSV column holding each row's country."
+  }
+}
+
+/** --default-country and --country-column, when given: the phone library, loaded only then. */
+async function phoneCountries(
+  options: RunnerOptions,
+  shape: InputShape,
+  piiType: PiiType
+): Promise<PhoneCountries | undefined> {
+  if (options.defaultCountry === undefined && options.columns.country === undefined) return undefined
+  const option = options.defaultCountry === undefined ? '--country-column' : '--default-country'
+  if (isEmailType(piiType)) {
+    throw new UsageError(
+      `${option} applies to phone numbers, and this sync uploads emails (PII type ${piiType}): leave it out, or ` +
+        'pick a phone --pii-type.'
+    )
+  }
+  if (options.columns.country !== undefined && shape.format !== 'csv') {
+    throw new UsageError('--country-column reads a CSV column; this input is not a CSV.')
+  }
+  const phones = await loadNationalPhones()
+  if (options.defaultCountry === undefined) return { phones }
+  const defaultCountry = phones.countryCode(options.defaultCountry)
+  if (!defaultCountry) {
+    throw new UsageError(
+      `--default-country ${options.defaultCountry} is not an ISO 3166 country with a phone numbering plan (e.g. ` +
+        'US, FR, GB).'
+    )
+  }
+  return { phones, defaultCountry }
+}
+
+/**
+ * Waits, with the sandbox serving its console, until Ctrl-C (the signal) ends the run. Says how to use it: its own
+ * token (generated by the sandbox, no customer secret) and the runner command that syncs into it.
+ */
+async function keepOpen(sandbox: Sandbox, out: Output, signal: AbortSignal | undefined): Promise<void> {
+  out.note(
+    'The embedded sandbox keeps running until Ctrl-C:\n' +
+      `  Console:        ${sandbox.origin}/\n` +
+      `  API base URL:   ${sandbox.apiBaseUrl}\n` +
+      `  TTD-Auth token: ${sandbox.token} (the sandbox's own, not a Trade Desk token)\n` +
+      `  Advertiser id:  ${sandbox.advertiserId}\n` +
+      `  Sync into it:   ${runnerCommandFor(sandbox.apiBaseUrl, sandbox.token, sandbox.advertiserId)}\n` +
+      'Press Ctrl-C to stop it.'
   )
   if (!signal) return
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
@@ -239,27 +596,40 @@ function buildMapping(
 
 /** The given PII type, checked against a CSV's columns; else the one the input's identifiers call for. */
 function choosePiiType(options: RunnerOptions, shape: InputShape): PiiType {
-  if (shape.format !== 'csv' || !shape.csvColumns) return options.piiType ?? 'EmailHashedUnifiedId2'
+  const columns = shape.csv?.columns
+  if (shape.format !== 'csv' || !columns) return options.piiType ?? 'EmailHashedUnifiedId2'
   if (options.segmentName === undefined && options.audienceName === undefined) {
     throw new UsageError('A CSV input has no Engage audience key to name the segment after: give --segment-name.')
   }
-  const columns = shape.csvColumns
   const piiType =
     options.piiType ?? (columns.email === undefined ? 'PhoneNumberHashedUnifiedId2' : 'EmailHashedUnifiedId2')
-  const needed = isEmailType(piiType) ? 'email' : 'phone'
-  if (columns[needed] === undefined) {
-    throw new UsageError(`--pii-type ${piiType} needs a ${needed} column, which the CSV header does not have.`)
+  const needed = isEmailType(piiType) ? 'an email' : 'a phone'
+  if (columns[isEmailType(piiType) ? 'email' : 'phone'] === undefined) {
+    const option = isEmailType(piiType) ? '--email-column' : '--phone-column'
+    throw new InputError(
+      `--pii-type ${piiType} needs ${needed} column, which the CSV header does not have (choose one with ${option}).`,
+      'CSV_NO_IDENTIFIER_COLUMN'
+    )
   }
   if (options.region === 'EU' && !isEmailType(piiType)) {
     throw new UsageError(
       'The CSV has only a phone column, and The Trade Desk takes no phone numbers for EU segments: use ' +
-        '--region US or APAC, or a CSV with an email column.'
+        '--region US or APAC, or a CSV with an email column.',
+      'PHONE_IN_EU'
     )
   }
   return piiType
 }
 
 function describeShape(shape: InputShape): string {
-  const format = { jsonl: 'JSON lines', json: 'a JSON array', csv: 'CSV' }[shape.format]
-  return shape.gzip ? `${format}, gzip` : format
+  if (shape.empty) return 'empty'
+  const parts = [{ jsonl: 'JSON lines', json: 'a JSON array', csv: 'CSV' }[shape.format]]
+  if (shape.csv && shape.csv.delimiter !== ',') parts[0] += ` separated by ${delimiterName(shape.csv.delimiter)}`
+  if (shape.gzip) parts.push('gzip')
+  if (shape.encoding.encoding !== 'utf-8') parts.push(`${shape.encoding.encoding} (${shape.encoding.source})`)
+  return parts.join(', ')
+}
+
+function delimiterName(char: string): string {
+  return { ';': 'semicolons', '\t': 'tabs', '|': 'pipes' }[char] ?? JSON.stringify(char)
 }

@@ -1,5 +1,50 @@
 import type { BatchProgress, SyncSummary } from './run-sync'
+import type { Encoding, EncodingSource } from './encoding'
+import type { InputFormat } from './input'
+import { count, formatCount } from './messages'
 import type { LeftOutCounts } from './tally'
+
+/** Where the sync went, for the summary: a person must never have to guess whether TTD got the data. */
+export interface TargetSummary {
+  /**
+   * `embedded-sandbox`: the sandbox inside the runner, gone when it exits unless kept (--keep-sandbox);
+   * `standalone-sandbox`: an --api-url on this machine (a sandbox from npm run sandbox); `the-trade-desk`: any
+   * other --api-url.
+   */
+  kind: 'embedded-sandbox' | 'standalone-sandbox' | 'the-trade-desk'
+  apiBaseUrl: string
+  /** Embedded sandbox only: kept running after the sync (--keep-sandbox). */
+  kept?: boolean
+}
+
+/** Something a person should know that did not stop the run; `code` is stable. */
+export interface Warning {
+  code: string
+  message: string
+}
+
+/** How the input was read. */
+export interface InputSummary {
+  /** The absolute path, or "-" for standard input. */
+  path: string
+  format: InputFormat
+  gzip: boolean
+  encoding: Encoding
+  encodingSource: EncodingSource
+  /** CSV only: the delimiter ("," ";" "\t" "|"). */
+  delimiter?: string
+}
+
+/** Everything the runner reports about a sync: the tally's summary, where it went and how the input was read. */
+export interface RunReport extends SyncSummary {
+  /** The process's exit code for this result (see docs/runner.md). */
+  exitCode: number
+  target: TargetSummary
+  input: InputSummary
+  warnings: Warning[]
+  /** --rejects: where every refused line was written, and how many lines. */
+  rejects?: { path: string; lines: number }
+}
 
 /** Up to this many batches are listed one by one; longer syncs show counts per merge mode. */
 const LISTED_BATCHES = 12
@@ -17,7 +62,23 @@ const RESULT_LABELS: Record<SyncSummary['result'], string> = {
   failed: 'FAILED',
   'nothing-uploaded': 'NOTHING UPLOADED',
   'no-audience-events': 'NO AUDIENCE EVENTS',
+  'unreadable-lines': 'SYNCED, BUT SOME LINES UNREADABLE',
   interrupted: 'INTERRUPTED'
+}
+
+/** Where the data went, in a sentence. */
+export function describeTarget(target: TargetSummary): string {
+  switch (target.kind) {
+    case 'embedded-sandbox':
+      return (
+        `the TTD sandbox embedded in this run (${target.apiBaseUrl}), ` +
+        (target.kept ? 'kept running until Ctrl-C (--keep-sandbox)' : 'discarded when the runner exits')
+      )
+    case 'standalone-sandbox':
+      return `the TTD sandbox at ${target.apiBaseUrl}, on this machine`
+    case 'the-trade-desk':
+      return `The Trade Desk at ${target.apiBaseUrl}`
+  }
 }
 
 /** One line per batch, for a log or a terminal. */
@@ -25,19 +86,21 @@ export function formatProgress(progress: BatchProgress): string {
   const retries = progress.attempts > 1 ? `, ${progress.attempts} attempts` : ''
   if (progress.error) return `batch ${progress.batch}: ${progress.events} events, FAILED${retries}: ${progress.error}`
   const modes = progress.mergeModes.length > 0 ? progress.mergeModes.join('+') : 'no upload'
-  const folded = progress.folded ? ` (${progress.folded} beyond --batch-size, folded in)` : ''
+  const folded = progress.folded ? ` (${formatCount(progress.folded)} beyond --batch-size, folded in)` : ''
   const where = progress.position ? `; ${formatPosition(progress.position)}` : ''
   return (
-    `batch ${progress.batch}: ${progress.events} events${folded}, ${modes}, ${progress.uploaded} uploaded, ` +
-    `${progress.leftOut} left out${retries}${where}`
+    `batch ${progress.batch}: ${count(progress.events, 'event')}${folded}, ${modes}, ` +
+    `${formatCount(progress.uploaded)} uploaded, ${formatCount(progress.leftOut)} left out${retries}${where}`
   )
 }
 
-/** "12,000 events read, 48% of the file" */
+/** "12,000 events read, 48% of the file"; without the share when the size is not known (standard input). */
 export function formatPosition(position: NonNullable<BatchProgress['position']>): string {
+  const read = `${count(position.eventsRead, 'event')} read`
+  if (position.fileBytes === undefined) return read
   const percent =
     position.fileBytes > 0 ? Math.min(100, Math.floor((position.bytesRead / position.fileBytes) * 100)) : 100
-  return `${position.eventsRead} events read, ${percent}% of the file`
+  return `${read}, ${percent}% of the file`
 }
 
 /**
@@ -51,9 +114,10 @@ export function formatLiveProgress(
 ): string {
   const seconds = elapsedMs / 1000
   const rate = seconds > 0 ? Math.round(position.eventsRead / seconds) : 0
-  const share = position.fileBytes > 0 ? position.bytesRead / position.fileBytes : 1
+  const share =
+    position.fileBytes === undefined ? 0 : position.fileBytes > 0 ? position.bytesRead / position.fileBytes : 1
   const eta = share > 0 && share < 1 ? `, about ${formatDuration((seconds * (1 - share)) / share)} left` : ''
-  return `batch ${batch}: ${formatPosition(position)}, ${rate} events/s${eta}`
+  return `batch ${batch}: ${formatPosition(position)}, ${formatCount(rate)} events/s${eta}`
 }
 
 function formatDuration(seconds: number): string {
@@ -61,61 +125,79 @@ function formatDuration(seconds: number): string {
   return `${Math.round(seconds / 60)} min`
 }
 
-export function formatSummaryJson(summary: SyncSummary): string {
-  return JSON.stringify(summary, null, 2)
+/** One JSON object for the whole run (every outcome of the runner prints one with --json). */
+export function formatSummaryJson(report: RunReport): string {
+  return JSON.stringify(report, null, 2)
 }
 
-export function formatSummaryText(summary: SyncSummary): string {
-  const leftOut = REASONS.reduce((sum, reason) => sum + summary.leftOut[reason.key], 0)
+export function formatSummaryText(report: RunReport): string {
+  const leftOut = REASONS.reduce((sum, reason) => sum + report.leftOut[reason.key], 0)
   const width = Math.max(...REASONS.map((reason) => reason.label.length))
+  const { unreadable } = report
   const lines = [
     'Sync summary',
-    ...segmentLines(summary),
-    `  Batches:     ${batchLine(summary)}`,
-    `  Events read: ${summary.events}` +
-      (summary.unreadable.count > 0 ? ` (and ${summary.unreadable.count} unreadable lines)` : ''),
-    `  Uploaded:    ${summary.uploaded} identifiers (distinct within each batch)`,
-    `  Duplicates:  ${summary.duplicates} (same identifier as another event of the batch: sent once)`,
-    `  Left out:    ${leftOut}`,
+    `  Target:      ${describeTarget(report.target)}`,
+    ...segmentLines(report),
+    `  Batches:     ${batchLine(report)}`,
+    `  Events read: ${formatCount(report.events)}` +
+      (unreadable.count > 0 ? ` (and ${count(unreadable.count, 'unreadable record')})` : ''),
+    `  Uploaded:    ${formatCount(report.uploaded)} identifiers (distinct within each batch)`,
+    `  Duplicates:  ${formatCount(report.duplicates)} (same identifier as another event of the batch: sent once)`,
+    `  Left out:    ${formatCount(leftOut)}`,
     ...REASONS.map(({ key, label, note }) => {
-      const count = String(summary.leftOut[key]).padStart(8)
-      return `    ${label.padEnd(width)} ${count}${note && summary.leftOut[key] > 0 ? `  (${note})` : ''}`
+      const counted = formatCount(report.leftOut[key]).padStart(8)
+      return `    ${label.padEnd(width)} ${counted}${note && report.leftOut[key] > 0 ? `  (${note})` : ''}`
     })
   ]
-  if (summary.invalidReasons.length > 0) {
+  if (report.invalidReasons.length > 0) {
     lines.push('  Invalid identifiers, by reason:')
-    for (const reason of summary.invalidReasons) {
-      lines.push(`    ${reason.count} x ${reason.reason} (lines ${reason.lineNumbers.join(', ')}${moreLines(reason)})`)
+    for (const reason of report.invalidReasons) {
+      const ranges = reason.lineNumbers.map((line) => [line, line] as [number, number])
+      lines.push(`    ${formatCount(reason.count)} x ${reason.reason} (${formatLines(ranges, reason.count)})`)
     }
   }
-  if (summary.failures.length > 0) {
+  if (report.failures.length > 0) {
     lines.push('  Failures:')
-    for (const failure of summary.failures) {
+    for (const failure of report.failures) {
       const where = failure.lineNumbers.length > 0 ? ` (from line ${failure.lineNumbers[0]})` : ''
-      lines.push(`    ${failure.count} x ${failure.message}${where}`)
+      lines.push(`    ${formatCount(failure.count)} x ${failure.message}${where}`)
     }
   }
-  if (summary.unreadable.count > 0) {
-    lines.push(
-      `  Unreadable:  ${summary.unreadable.count} lines (not an event, or longer than 1 MB), including line ` +
-        summary.unreadable.lineNumbers.join(', ')
-    )
+  if (unreadable.count > 0) {
+    const spans = unreadable.lines === unreadable.count ? '' : `, ${count(unreadable.lines, 'line')}`
+    lines.push(`  Unreadable:  ${count(unreadable.count, 'record')}${spans}, by reason:`)
+    for (const entry of unreadable.byReason) {
+      lines.push(`    ${formatCount(entry.count)} x ${entry.reason} (${formatLines(entry.lineRanges, entry.count)})`)
+    }
   }
-  const folded = summary.batches.find((batch) => batch.folded)
+  const folded = report.batches.find((batch) => batch.folded)
   if (folded) {
     lines.push(
-      `  Batch ${folded.batch} took ${folded.folded} events beyond --batch-size, rather than leaving them to a ` +
-        'batch under the 1,500 minimum.'
+      `  Batch ${folded.batch} took ${count(folded.folded ?? 0, 'event')} beyond --batch-size, rather than leaving ` +
+        'them to a batch under the 1,500 minimum.'
     )
   }
-  lines.push(`  Elapsed:     ${(summary.elapsedMs / 1000).toFixed(1)} s`)
-  lines.push(`  Result:      ${RESULT_LABELS[summary.result]}`)
-  if (summary.explanation) lines.push(`  ${summary.explanation}`)
+  if (report.rejects) {
+    lines.push(
+      `  Rejects:     ${count(report.rejects.lines, 'line')} written to ${report.rejects.path} (line, code, reason)`
+    )
+  }
+  for (const warning of report.warnings) lines.push(`  Warning:     ${warning.message}`)
+  lines.push(`  Elapsed:     ${(report.elapsedMs / 1000).toFixed(1)} s`)
+  lines.push(`  Result:      ${RESULT_LABELS[report.result]}`)
+  if (report.explanation) lines.push(`  ${report.explanation}`)
   return lines.join('\n') + '\n'
 }
 
-function moreLines(reason: { count: number; lineNumbers: number[] }): string {
-  return reason.count > reason.lineNumbers.length ? ', …' : ''
+/**
+ * "line 18", "lines 3, 8, 13", "lines 10–19, 25, …": the first few records' lines, each a range when a record
+ * spans several, and an ellipsis when there are more than shown.
+ */
+export function formatLines(ranges: [number, number][], total: number): string {
+  if (ranges.length === 0) return 'line numbers not known'
+  const shown = ranges.map(([first, last]) => (first === last ? String(first) : `${first}–${last}`))
+  const single = ranges.length === 1 && ranges[0][0] === ranges[0][1] && total === 1
+  return `${single ? 'line' : 'lines'} ${shown.join(', ')}${total > ranges.length ? ', …' : ''}`
 }
 
 function segmentLines(summary: SyncSummary): string[] {
@@ -126,7 +208,7 @@ function segmentLines(summary: SyncSummary): string[] {
         ? ''
         : segment.size === null
           ? ', size not known (The Trade Desk does not report it)'
-          : `, now ${segment.size} people`
+          : `, now ${formatCount(segment.size)} ${segment.size === 1 ? 'person' : 'people'}`
     return `  Segment:     "${segment.name}", CrmDataId ${segment.crmDataId} (${segment.created ? 'created' : 'reused'})${size}`
   })
   if (summary.moreSegments > 0) lines.push(`               and ${summary.moreSegments} more`)

@@ -1,7 +1,10 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
 import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
-import { batchErrorMessage, eventFailureMessage, type Target } from './messages'
+import type { RefusedEvent, UnreadableCode, UnreadableRecord } from './input'
+import { UNREADABLE_REASONS } from './input'
+import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
+import { batchErrorMessage, count, eventFailureMessage, formatCount, inRunnerWords, type Target } from './messages'
 import type { Outcome } from './outcomes'
 
 export interface LeftOutCounts {
@@ -51,7 +54,32 @@ export interface FailureCount extends ReasonCount {
   message: string
 }
 
-export type SyncResult = 'ok' | 'failed' | 'nothing-uploaded' | 'no-audience-events' | 'interrupted'
+/** Unreadable records of one kind: how many, the lines they span, and where the first few are. */
+export interface UnreadableCount {
+  code: UnreadableCode
+  reason: string
+  /** Records (a CSV record held back for a quote left open spans several lines). */
+  count: number
+  lines: number
+  /** First and last line of the first few records. */
+  lineRanges: [number, number][]
+}
+
+export interface UnreadableSummary {
+  /** Records that were not an event. */
+  count: number
+  /** Input lines they span. */
+  lines: number
+  /** The line each of the first few starts on. */
+  lineNumbers: number[]
+  byReason: UnreadableCount[]
+}
+
+export type SyncResult =
+  'ok' | 'failed' | 'nothing-uploaded' | 'no-audience-events' | 'unreadable-lines' | 'interrupted'
+
+/** Told of every line left out for a fault (never exited people or other event types), for --rejects. */
+export type RejectListener = (line: number, code: string, reason: string) => void
 
 export interface SyncSummary {
   result: SyncResult
@@ -63,7 +91,7 @@ export interface SyncSummary {
   /** Segments beyond the ones listed (only when a file feeds many audiences). */
   moreSegments: number
   batches: BatchSummary[]
-  /** Input records read: events plus unreadable lines. */
+  /** Input records read: events plus unreadable records. */
   records: number
   /** Events read: uploaded + duplicates + the sum of leftOut, always. */
   events: number
@@ -76,8 +104,8 @@ export interface SyncSummary {
   invalidReasons: ReasonCount[]
   /** Why events failed, most frequent first, without PII or tokens. */
   failures: FailureCount[]
-  /** Lines that were not an event (not JSON, not a readable CSV row, longer than the line limit). */
-  unreadable: { count: number; lineNumbers: number[] }
+  /** Records that were not an event (not JSON, not a readable CSV row, longer than the line limit, held back). */
+  unreadable: UnreadableSummary
   /** Set when a batch failed and the sync stopped there; the input after it was not read. */
   stoppedAtBatch?: number
   /** True when a Replace emptied a segment in this run: if the run stopped early, it holds part of the audience. */
@@ -99,7 +127,8 @@ export class SyncTally {
   private readonly batches: BatchSummary[] = []
   private readonly invalidReasons = new Map<string, ReasonCount>()
   private readonly failures = new Map<string, FailureCount>()
-  private readonly unreadable = { count: 0, lineNumbers: [] as number[] }
+  private readonly unreadable = { count: 0, lines: 0, lineNumbers: [] as number[] }
+  private readonly unreadableByCode = new Map<UnreadableCode, UnreadableCount>()
   private events = 0
   private uploaded = 0
   private duplicates = 0
@@ -108,13 +137,33 @@ export class SyncTally {
 
   constructor(
     private readonly secrets: string[],
-    private readonly target: Target
+    private readonly target: Target,
+    private readonly onReject: RejectListener = () => undefined
   ) {}
 
-  addUnreadable(count: number, lineNumbers: number[]): void {
-    this.unreadable.count += count
-    for (const line of lineNumbers) {
-      if (this.unreadable.lineNumbers.length < SAMPLE_LINES) this.unreadable.lineNumbers.push(line)
+  addUnreadable(records: UnreadableRecord[]): void {
+    for (const record of records) {
+      const lines = record.lastLine - record.line + 1
+      this.unreadable.count++
+      this.unreadable.lines += lines
+      if (this.unreadable.lineNumbers.length < SAMPLE_LINES) this.unreadable.lineNumbers.push(record.line)
+      let entry = this.unreadableByCode.get(record.code)
+      if (!entry) {
+        entry = { code: record.code, reason: UNREADABLE_REASONS[record.code], count: 0, lines: 0, lineRanges: [] }
+        this.unreadableByCode.set(record.code, entry)
+      }
+      entry.count++
+      entry.lines += lines
+      if (entry.lineRanges.length < SAMPLE_LINES) entry.lineRanges.push([record.line, record.lastLine])
+      for (let line = record.line; line <= record.lastLine; line++) this.onReject(line, record.code, entry.reason)
+    }
+  }
+
+  /** Events the runner refused before sending them: invalid identifiers like the destination's, with its reason. */
+  addRefused(refused: RefusedEvent[]): void {
+    for (const { line, reason } of refused) {
+      this.events++
+      this.countLeftOut({ kind: 'invalid', reason }, line)
     }
   }
 
@@ -153,12 +202,14 @@ export class SyncTally {
   }
 
   /** Every event of a batch that threw failed with it; returns the message as the summary shows it. */
-  batchFailed(batch: number, events: number, firstLine: number, error: unknown, attempts: number): string {
+  batchFailed(batch: number, lineNumbers: number[], error: unknown, attempts: number): string {
+    const events = lineNumbers.length
     const reason = this.clean(error instanceof Error ? error.message : String(error))
     const { code, message } = batchErrorMessage(error, reason, attempts, this.target)
     this.events += events
     this.leftOut.failed += events
-    this.noteFailure(code, message, reason, events, firstLine)
+    this.noteFailure(code, message, reason, events, lineNumbers[0] ?? 0)
+    for (const line of lineNumbers) this.onReject(line, code, message)
     this.batches.push({ batch, events, mergeModes: [], uploaded: 0, error: message })
     this.stoppedAtBatch = batch
     return message
@@ -180,7 +231,14 @@ export class SyncTally {
       leftOut: { ...this.leftOut },
       invalidReasons: sorted(this.invalidReasons),
       failures: sorted(this.failures),
-      unreadable: { count: this.unreadable.count, lineNumbers: [...this.unreadable.lineNumbers] },
+      unreadable: {
+        count: this.unreadable.count,
+        lines: this.unreadable.lines,
+        lineNumbers: [...this.unreadable.lineNumbers],
+        byReason: [...this.unreadableByCode.values()]
+          .map((entry) => ({ ...entry, lineRanges: entry.lineRanges.map(([a, b]) => [a, b] as [number, number]) }))
+          .sort((a, b) => b.count - a.count)
+      },
       ...(this.stoppedAtBatch === undefined ? {} : { stoppedAtBatch: this.stoppedAtBatch }),
       replaced: this.replaced,
       elapsedMs
@@ -210,8 +268,8 @@ export class SyncTally {
     }
     if (audienceEvents === 0) {
       const parts = [
-        `${this.events} event${this.events === 1 ? '' : 's'} that ${this.events === 1 ? 'is' : 'are'} not Engage audience events (Audience Entered/Exited)`,
-        `${this.unreadable.count} unreadable line${this.unreadable.count === 1 ? '' : 's'}`
+        `${count(this.events, 'event')} that ${this.events === 1 ? 'is' : 'are'} not Engage audience events (Audience Entered/Exited)`,
+        count(this.unreadable.count, 'unreadable line')
       ]
       return {
         result: 'no-audience-events',
@@ -223,28 +281,50 @@ export class SyncTally {
       if (members === 0) {
         return {
           result: 'nothing-uploaded',
-          explanation: `Nothing was uploaded: all ${exited} audience events are people who left; the segment is unchanged.`
+          explanation: `Nothing was uploaded: all ${formatCount(exited)} audience events are people who left; the segment is unchanged.`
         }
       }
       return {
         result: 'nothing-uploaded',
         explanation:
-          `Nothing was uploaded: ${members} people were in the audience but none reached The Trade Desk. ` +
+          `Nothing was uploaded: ${formatCount(members)} ${members === 1 ? 'person was' : 'people were'} in the audience but none reached The Trade Desk. ` +
           `Most common reason: ${this.topReason()}`
       }
     }
     // Invalid identifiers alone are reported, not fatal: the rest of the audience was synced.
-    if (belowMinimum + failed + this.unreadable.count > 0) return { result: 'failed' }
+    if (belowMinimum + failed > 0) {
+      const notUploaded = belowMinimum + failed
+      return {
+        result: 'failed',
+        explanation:
+          `${count(notUploaded, 'audience member')} could not be uploaded. Most common reason: ` + this.topFailure()
+      }
+    }
+    if (this.unreadable.count > 0) {
+      const { count: records, lines } = this.unreadable
+      const spans = lines === records ? count(lines, 'line') : `${count(records, 'record')} (${count(lines, 'line')})`
+      return {
+        result: 'unreadable-lines',
+        explanation:
+          `Everyone the readable lines named was synced, but ${spans} of the input could not be read as events, so ` +
+          'whoever they hold is not in the segment. Fix them and run again (--rejects FILE lists every one).'
+      }
+    }
     return { result: 'ok' }
+  }
+
+  private topFailure(): string {
+    const [failure] = sorted(this.failures)
+    return failure ? `${failure.message} (${count(failure.count, 'event')})` : 'unknown'
   }
 
   private topReason(): string {
     const [invalid] = sorted(this.invalidReasons)
     const [failure] = sorted(this.failures)
     if (invalid && (!failure || invalid.count >= failure.count)) {
-      return `${invalid.reason} (${invalid.count} events; is --pii-type right for this data?)`
+      return `${invalid.reason} (${count(invalid.count, 'event')}; is --pii-type right for this data?)`
     }
-    return failure ? `${failure.message} (${failure.count} events)` : 'unknown'
+    return failure ? `${failure.message} (${count(failure.count, 'event')})` : 'unknown'
   }
 
   private countLeftOut(outcome: Exclude<Outcome, { kind: 'uploaded' }>, line: number): void {
@@ -256,6 +336,7 @@ export class SyncTally {
           count: 0,
           lineNumbers: []
         }))
+        this.onReject(line, RESULT_CODES.invalidIdentifier, outcome.reason)
         return
       case 'exited':
         this.leftOut.exited++
@@ -267,17 +348,16 @@ export class SyncTally {
         if (outcome.code === 'BELOW_MINIMUM') this.leftOut.belowMinimum++
         else this.leftOut.failed++
         const message = eventFailureMessage(outcome.code, outcome.status, this.target)
+        this.onReject(line, outcome.code, message)
         return this.noteFailure(outcome.code, message, this.clean(outcome.reason), 1, line)
       }
-      case 'unmapped':
+      case 'unmapped': {
         this.leftOut.failed++
-        return this.noteFailure(
-          outcome.code ?? 'MAPPING',
-          eventFailureMessage(outcome.code ?? 'MAPPING', 400, this.target),
-          this.clean(outcome.reason),
-          1,
-          line
-        )
+        const code = outcome.code ?? 'MAPPING'
+        const message = eventFailureMessage(code, 400, this.target)
+        this.onReject(line, code, message)
+        return this.noteFailure(code, message, this.clean(outcome.reason), 1, line)
+      }
     }
   }
 
@@ -297,9 +377,12 @@ export class SyncTally {
     entry.count += count - 1
   }
 
-  /** Messages come from the destination and TTD, which never echo PII; the token is scrubbed regardless. */
+  /**
+   * Messages come from the destination and TTD, which never echo PII; the token is scrubbed regardless, and words
+   * meant for Segment's pipeline become the runner's.
+   */
   private clean(message: string): string {
-    const text = redactSecrets(message, this.secrets)
+    const text = inRunnerWords(redactSecrets(message, this.secrets))
     return text.length > MAX_MESSAGE_LENGTH ? text.slice(0, MAX_MESSAGE_LENGTH) + '…' : text
   }
 }

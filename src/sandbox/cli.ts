@@ -1,8 +1,8 @@
 // npm run sandbox -- [--port 4010] [--page-size 100] [--drop-ttl-seconds 600]
-import { randomBytes } from 'node:crypto'
 import { isPortInUse, parsePort, portInUseMessage } from './port'
-import { startSandbox } from './server'
+import { sandboxAccount, startSandbox } from './server'
 import type { SandboxAccount } from './types'
+import { runnerCommandFor } from '../cli/command-line'
 import { parseOptions } from '../cli/parse-options'
 import { UsageError } from '../cli/usage-error'
 
@@ -75,14 +75,7 @@ async function main(): Promise<void> {
   const ttlSeconds = integer(args, 'drop-ttl-seconds')
   const token = args.get('token')
   const accounts: SandboxAccount[] | undefined =
-    token === undefined && !args.has('advertiser-id')
-      ? undefined
-      : [
-          {
-            token: token ?? `sandbox-${randomBytes(16).toString('hex')}`,
-            advertiserIds: [args.get('advertiser-id') ?? 'sandbox-advertiser']
-          }
-        ]
+    token === undefined && !args.has('advertiser-id') ? undefined : [sandboxAccount(token, args.get('advertiser-id'))]
   const port = portOption(args)
   const sandbox = await startSandbox({
     port,
@@ -96,13 +89,15 @@ async function main(): Promise<void> {
     throw error
   })
 
-  // The token is printed once, here, because a person needs it to point a client at the sandbox; the request log
-  // never shows it.
+  // The token is printed once, here, because a person needs it to point a client at the sandbox (it is the sandbox's
+  // own, generated or given with --token, never a Trade Desk token); the request log never shows it.
   console.log(`TTD CRM sandbox listening on ${sandbox.origin}
   Console:        ${sandbox.consoleUrl}  (open it in a browser: segments, their drops, fault rules, a lookup)
   API base URL:   ${sandbox.apiBaseUrl}
   TTD-Auth token: ${sandbox.token}
   Advertiser id:  ${sandbox.advertiserId}
+  Sync into it:   ${runnerCommandFor(sandbox.apiBaseUrl, sandbox.token, sandbox.advertiserId)}
+                  (add --input FILE --segment-name NAME for your own list; without them the example audience)
   Inspect:        ${sandbox.origin}/_sandbox/overview (what the console shows, as JSON)
                   ${sandbox.origin}/_sandbox/segments
                   ${sandbox.origin}/_sandbox/drops
@@ -128,7 +123,7 @@ if (require.main === module) {
       process.exit(EXIT_USAGE)
     }
     if (error instanceof PortInUseError) {
-      process.stderr.write(portInUseMessage(error.port, 'npm run sandbox --'))
+      process.stderr.write(portInUseMessage(error.port, 'npm run sandbox --', process.argv.slice(2)))
       process.exit(EXIT_USAGE)
     }
     console.error(error instanceof Error ? error.message : error)

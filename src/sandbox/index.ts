@@ -1,5 +1,5 @@
 // An embedded emulation of The Trade Desk's CRM Data API (list, create, drop, upload) for tests and local runs.
-export { startSandbox, DEFAULT_ADVERTISER_ID } from './server'
+export { startSandbox, sandboxAccount, DEFAULT_ADVERTISER_ID } from './server'
 export { memberKey, sha256Base64 } from './identifiers'
 export { isPortInUse, parsePort, portInUseMessage } from './port'
 export type {

@@ -86,10 +86,19 @@ function requireInteger(name: string, value: number | undefined, fallback: numbe
   return result
 }
 
+/**
+ * A sandbox account: the token given, else a random one the sandbox makes up (it is its own, never a Trade Desk
+ * token), with rights on the advertiser given, else DEFAULT_ADVERTISER_ID.
+ */
+export function sandboxAccount(token?: string, advertiserId?: string): SandboxAccount {
+  return {
+    token: token ?? `sandbox-${randomBytes(16).toString('hex')}`,
+    advertiserIds: [advertiserId ?? DEFAULT_ADVERTISER_ID]
+  }
+}
+
 function resolveSettings(options: SandboxOptions): Settings {
-  const accounts = options.accounts ?? [
-    { token: `sandbox-${randomBytes(16).toString('hex')}`, advertiserIds: [DEFAULT_ADVERTISER_ID] }
-  ]
+  const accounts = options.accounts ?? [sandboxAccount()]
   if (accounts.length === 0 || accounts[0].advertiserIds.length === 0) {
     throw new TypeError('Sandbox option accounts needs a first account with at least one advertiser id')
   }

@@ -60,7 +60,9 @@ export async function* inBatches(events: SegmentEvent[], size: number): AsyncGen
     yield {
       events: slice,
       lineNumbers: slice.map((_, j) => i + j + 1),
-      unreadable: { count: 0, sampleLineNumbers: [] },
+      unreadable: [],
+      refused: [],
+      phones: { present: 0, withoutCountryCode: 0 },
       folded: 0,
       position: { eventsRead: i + slice.length, bytesRead: i + slice.length, fileBytes: events.length }
     }

@@ -19,13 +19,49 @@ export interface RunningCli {
   stop(): Promise<void>
 }
 
+export interface SpawnOptions {
+  /** Written to the process's standard input, which is then closed; without it, standard input is empty. */
+  stdin?: string | Buffer
+}
+
 /** Runs one of the repository's TypeScript CLIs as `npm run …` does (ts-node, transpile only), capturing its output. */
-export function spawnCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+export function spawnCli(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: SpawnOptions = {}
+): RunningCli {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(REPO, script), ...args], {
     cwd: REPO,
     env: { ...process.env, PORT: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
   })
+  if (options.stdin !== undefined) child.stdin?.end(options.stdin)
+  return watch(
+    child,
+    () => child.kill('SIGTERM'),
+    () => child.kill('SIGKILL')
+  )
+}
+
+/**
+ * Runs a command line in a shell from the repository's root, as a person pastes a printed command. It gets a
+ * process group of its own, so that stopping it also ends what it started (npm, then node).
+ */
+export function spawnCommand(command: string, env: NodeJS.ProcessEnv = {}): RunningCli {
+  const child = spawn('sh', ['-c', command], {
+    cwd: REPO,
+    env: { ...process.env, PORT: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true
+  })
+  const group = (signal: NodeJS.Signals) => () => {
+    if (child.pid !== undefined) process.kill(-child.pid, signal)
+  }
+  return watch(child, group('SIGTERM'), group('SIGKILL'))
+}
+
+function watch(child: ChildProcess, terminate: () => void, kill: () => void): RunningCli {
   let output = ''
   let stdout = ''
   let stderr = ''
@@ -45,8 +81,8 @@ export function spawnCli(script: string, args: string[], env: NodeJS.ProcessEnv 
   }
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
-    child.kill('SIGTERM')
-    const killer = setTimeout(() => child.kill('SIGKILL'), 3_000)
+    terminate()
+    const killer = setTimeout(kill, 3_000)
     try {
       await exited
     } finally {

@@ -1,9 +1,9 @@
 import { DEFAULT_BATCH_SIZE } from '../../destinations/the-trade-desk-crm/constants'
-import { parseRunnerArgs, UsageError, USAGE, type RunnerOptions } from '../args'
+import { parseRunnerArgs, UsageError, USAGE, wantsJson, type RunnerOptions } from '../args'
 import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from '../example'
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}): RunnerOptions {
-  const parsed = parseRunnerArgs(argv, env)
+  const parsed = parseRunnerArgs(argv, env, '/home/me/repo')
   if (parsed.kind !== 'run') throw new Error('expected run options')
   return parsed.options
 }
@@ -22,6 +22,7 @@ describe('parseRunnerArgs', () => {
   it('syncs the bundled example to the sandbox by default, in batches that show Replace then Add', () => {
     expect(run([])).toEqual({
       input: EXAMPLE_INPUT.absolute,
+      columns: {},
       usingExample: true,
       segmentName: undefined,
       region: 'US',
@@ -55,7 +56,7 @@ describe('parseRunnerArgs', () => {
       'JSON'
     ])
     expect(options).toMatchObject({
-      input: 'people.jsonl',
+      input: '/home/me/repo/people.jsonl',
       format: 'json',
       usingExample: false,
       segmentName: 'VIP buyers',
@@ -86,7 +87,7 @@ describe('parseRunnerArgs', () => {
   })
 
   it('documents every exit code and the line limit', () => {
-    for (const code of ['0 ', '1 ', '2 ', '3 ', '4 ', '130 ']) expect(USAGE).toContain(`\n  ${code}`)
+    for (const code of ['0 ', '1 ', '2 ', '3 ', '4 ', '5 ', '6 ', '130 ']) expect(USAGE).toContain(`\n  ${code}`)
     expect(USAGE).toContain('longer than\n                          1 MB')
   })
 
@@ -102,9 +103,69 @@ describe('parseRunnerArgs', () => {
     [['--verbose'], /^Unknown option --verbose$/],
     [['--token', 'abc'], /^Unknown option --token$/],
     [['extra.jsonl'], /^Unexpected argument extra.jsonl$/],
-    [['--region'], /^--region needs a value$/]
+    [['--region'], /^--region needs a value$/],
+    [['--encoding', 'ebcdic'], /^--encoding must be one of utf-8, utf-16le/],
+    [['--delimiter', 'colon'], /^--delimiter must be one of comma, semicolon, tab, pipe/],
+    [['--default-country', 'France'], /^--default-country must be an ISO 3166 country code/],
+    [['--pii-type', 'Email', '--default-country', 'FR'], /^--default-country applies to phone numbers/],
+    [['--check', '--input', 'x.csv'], /^--check only talks to the target .*: leave out --input\.$/],
+    [['--list-segments', '--keep-sandbox'], /leave out --keep-sandbox/],
+    [['--check', '--list-segments'], /not both/],
+    [['--email-column', ' '], /--email-column needs a non-empty value/]
   ])('refuses %j', (argv, message) => {
     expect(usageError(argv)).toMatch(message)
+  })
+
+  it('resolves relative paths against the folder npm was run in (INIT_CWD), else the current one', () => {
+    expect(run(['--input', 'list.csv', '--rejects', 'out/rejects.csv'], { INIT_CWD: '/home/me/data' })).toMatchObject({
+      input: '/home/me/data/list.csv',
+      rejects: '/home/me/data/out/rejects.csv'
+    })
+    expect(run(['--input', 'list.csv']).input).toBe('/home/me/repo/list.csv')
+    expect(run(['--input', '/abs/list.csv'], { INIT_CWD: '/home/me' }).input).toBe('/abs/list.csv')
+    expect(run(['--input', '-'], { INIT_CWD: '/home/me' }).input).toBe('-')
+  })
+
+  it('reads the input options: encoding and delimiter by name, columns, a country', () => {
+    expect(
+      run([
+        '--encoding',
+        'Latin-1',
+        '--delimiter',
+        'tab',
+        '--email-column',
+        'Work Email',
+        '--phone-column',
+        'Mobile',
+        '--country-column',
+        'Country',
+        '--default-country',
+        'fr'
+      ])
+    ).toMatchObject({
+      encoding: 'windows-1252',
+      delimiter: '\t',
+      columns: { email: 'Work Email', phone: 'Mobile', country: 'Country' },
+      defaultCountry: 'FR'
+    })
+    expect(run(['--encoding', 'UTF16']).encoding).toBe('utf-16le')
+    expect(run(['--delimiter', ';']).delimiter).toBe(';')
+    expect(run(['--delimiter', '\\t']).delimiter).toBe('\t')
+  })
+
+  it('answers --version, and --check / --list-segments with their target only', () => {
+    expect(parseRunnerArgs(['--version'], {})).toEqual({ kind: 'version' })
+    expect(parseRunnerArgs(['--check', '--json'], {})).toEqual({ kind: 'check', api: { kind: 'sandbox' }, json: true })
+    const env = { TTD_AUTH_TOKEN: 't', TTD_ADVERTISER_ID: 'a' }
+    expect(parseRunnerArgs(['--list-segments', '--api-url', 'https://api.example/v3'], env)).toMatchObject({
+      kind: 'list-segments',
+      api: { kind: 'real', apiBaseUrl: 'https://api.example/v3' }
+    })
+  })
+
+  it('finds --json before parsing, so that a mistake can be answered in JSON too', () => {
+    expect(wantsJson(['--nope', '--json'])).toBe(true)
+    expect(wantsJson(['--input', 'x'])).toBe(false)
   })
 
   describe('--api-url', () => {

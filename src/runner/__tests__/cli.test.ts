@@ -1,20 +1,23 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { gzipSync } from 'node:zlib'
-import { startSandbox, type Sandbox } from '../../sandbox'
 import {
-  EXIT_FAILED,
   EXIT_INTERRUPTED,
   EXIT_NO_AUDIENCE_EVENTS,
   EXIT_NOTHING_UPLOADED,
+  EXIT_NOT_CONNECTED,
   EXIT_OK,
+  EXIT_UNREADABLE_LINES,
   EXIT_USAGE,
-  PARTIAL_SEGMENT_WARNING,
   runRunner
 } from '../run'
-import type { RunnerDeps } from '../run'
 import { segmentSizes } from '../segment-sizes'
 import type { SyncSummary } from '../run-sync'
+import type { RunReport } from '../summary'
 import { audienceMix, captureIo, emailOf, memberKeyOfEmail, tempDir, toJsonl } from '../../testing/audience-fixtures'
-import { spawnCli } from '../../testing/spawn-cli'
+import { runnerHarness } from '../../testing/runner-harness'
+import { spawnCli, spawnCommand } from '../../testing/spawn-cli'
 import { waitUntil } from '../../testing/wait-until'
 
 function parsedJson(text: string): unknown {
@@ -25,23 +28,17 @@ function parsedJson(text: string): unknown {
   }
 }
 
-const files = tempDir()
-let sandbox: Sandbox
+const harness = runnerHarness()
+const { files, runner } = harness
 
-beforeEach(async () => {
-  sandbox = await startSandbox()
-})
-afterEach(() => sandbox.close())
-afterAll(() => files.cleanup())
-
-async function runner(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<RunnerDeps> = {}) {
-  const output = captureIo()
-  const code = await runRunner(argv, env, output.io, { sandbox, retryDelaysMs: [], ...deps })
-  return { code, stdout: output.stdout(), stderr: output.stderr() }
+/** Nothing was synced: at most the connection check (one listing page) reached the harness.sandbox. */
+function nothingSent() {
+  expect(harness.sandbox.requests.filter((request) => request.route !== 'list')).toEqual([])
+  expect(harness.sandbox.requests.length).toBeLessThanOrEqual(1)
 }
 
 function onlySegment() {
-  const segments = sandbox.segments()
+  const segments = harness.sandbox.segments()
   expect(segments).toHaveLength(1)
   return segments[0]
 }
@@ -51,7 +48,7 @@ describe('the runner command', () => {
     const result = await runner(['--help'])
     expect(result.code).toBe(EXIT_OK)
     expect(result.stdout).toContain('Usage: npm start -- [options]')
-    expect(sandbox.requests).toHaveLength(0)
+    expect(harness.sandbox.requests).toHaveLength(0)
   })
 
   it.each([
@@ -63,7 +60,7 @@ describe('the runner command', () => {
     expect(result.code).toBe(EXIT_USAGE)
     expect(result.stderr).toMatch(message)
     expect(result.stderr).toContain('Run with --help')
-    expect(sandbox.requests).toHaveLength(0)
+    expect(harness.sandbox.requests).toHaveLength(0)
   })
 
   it('syncs JSONL in batches, shows progress and a summary, and never prints the token or an email', async () => {
@@ -73,18 +70,18 @@ describe('the runner command', () => {
     const result = await runner(['--input', input, '--batch-size', '1620'])
 
     expect(result.code).toBe(EXIT_OK)
-    expect(result.stderr).toContain('batch 1: 1620 events, Replace, 1620 uploaded, 0 left out')
+    expect(result.stderr).toContain('batch 1: 1,620 events, Replace, 1,620 uploaded, 0 left out')
     // The 20 repeats land in batch 2 while their first occurrences were in batch 1: the destination only
     // dedupes within a batch, so they are uploaded again (harmless with Add) and counted as uploaded.
-    expect(result.stderr).toContain('batch 2: 1617 events, Add, 1600 uploaded, 17 left out')
-    expect(result.stdout).toContain('Uploaded:    3220 identifiers (distinct within each batch)')
+    expect(result.stderr).toContain('batch 2: 1,617 events, Add, 1,600 uploaded, 17 left out')
+    expect(result.stdout).toContain('Uploaded:    3,220 identifiers (distinct within each batch)')
     expect(result.stdout).toContain('Batches:     2 (Replace, Add)')
     expect(result.stdout).toMatch(/Segment: {5}"runner_test_audience", CrmDataId \S+ \(created\)/)
     expect(result.stdout).toMatch(/invalid identifier\s+10/)
     expect(result.stdout).toContain('Result:      OK')
-    expect(sandbox.members(onlySegment().crmDataId).size).toBe(3200)
+    expect(harness.sandbox.members(onlySegment().crmDataId).size).toBe(3200)
     for (const text of [result.stdout, result.stderr]) {
-      expect(text).not.toContain(sandbox.token)
+      expect(text).not.toContain(harness.sandbox.token)
       expect(text).not.toContain(memberEmails[0])
       expect(text).not.toContain(memberEmails[3199])
     }
@@ -103,7 +100,7 @@ describe('the runner command', () => {
       leftOut: { exited: 3 }
     })
     expect(onlySegment().segmentName).toBe('Named by flag')
-    expect(result.stderr).toContain('batch 1: 1603 events')
+    expect(result.stderr).toContain('batch 1: 1,603 events')
   })
 
   it('syncs a CSV of emails, each row as an Audience Entered event', async () => {
@@ -119,8 +116,8 @@ describe('the runner command', () => {
     expect(summary.uploaded).toBe(1500)
     const segment = onlySegment()
     expect(segment.segmentName).toBe('CSV people')
-    expect(sandbox.members(segment.crmDataId)).toEqual(new Set(emails.map(memberKeyOfEmail)))
-    expect(sandbox.drops(segment.crmDataId)[0].piiType).toBe('Email')
+    expect(harness.sandbox.members(segment.crmDataId)).toEqual(new Set(emails.map(memberKeyOfEmail)))
+    expect(harness.sandbox.drops(segment.crmDataId)[0].piiType).toBe('Email')
   })
 
   it('picks the hashed phone type for a CSV with only a phone column', async () => {
@@ -132,8 +129,8 @@ describe('the runner command', () => {
     expect(result.code).toBe(EXIT_OK)
     expect(result.stderr).toContain('PII type PhoneNumberHashedUnifiedId2')
     const segment = onlySegment()
-    expect(sandbox.drops(segment.crmDataId)[0].piiType).toBe('PhoneNumberHashedUnifiedId2')
-    expect(sandbox.members(segment.crmDataId).size).toBe(1500)
+    expect(harness.sandbox.drops(segment.crmDataId)[0].piiType).toBe('PhoneNumberHashedUnifiedId2')
+    expect(harness.sandbox.members(segment.crmDataId).size).toBe(1500)
     expect(result.stdout + result.stderr).not.toContain(phones[0])
   })
 
@@ -141,7 +138,7 @@ describe('the runner command', () => {
     const input = files.write('only-phone.csv', 'phone\n+14155550100\n')
     const result = await runner(['--input', input, '--segment-name', 'x', '--pii-type', 'Email'])
     expect(result.code).toBe(EXIT_USAGE)
-    expect(result.stderr).toContain('needs a email column')
+    expect(result.stderr).toContain('--pii-type Email needs an email column')
   })
 
   it('exits 3 when a batch holds too few distinct people, and uploads nothing', async () => {
@@ -152,32 +149,46 @@ describe('the runner command', () => {
     expect(result.stdout).toMatch(/below the 1,500 minimum\s+200/)
     expect(result.stdout).toContain('200 x Too few distinct people in one upload')
     expect(result.stdout).toMatch(/Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 200 people were in the/)
-    expect(sandbox.drops()).toHaveLength(0)
+    expect(harness.sandbox.drops()).toHaveLength(0)
   })
 
-  it('exits 1 on unreadable input lines even when everything else synced', async () => {
+  it('exits 5, saying exactly that, when everyone was synced but an input line could not be read', async () => {
     const content = toJsonl(audienceMix({ members: 1500 }).events) + '{"broken json\n'
     const result = await runner(['--input', files.write('broken.jsonl', content)])
 
-    expect(result.code).toBe(EXIT_FAILED)
-    expect(result.stdout).toMatch(/Events read: 1500 \(and 1 unreadable lines\)/)
-    expect(result.stdout).toContain('Unreadable:  1 lines (not an event, or longer than 1 MB), including line 1501')
-    expect(sandbox.members(onlySegment().crmDataId).size).toBe(1500)
+    expect(result.code).toBe(EXIT_UNREADABLE_LINES)
+    expect(result.stdout).toMatch(/Events read: 1,500 \(and 1 unreadable record\)/)
+    expect(result.stdout).toContain(
+      'Unreadable:  1 record, by reason:\n    1 x not a JSON object (an event) (line 1501)'
+    )
+    expect(result.stdout).toMatch(
+      /Result: {6}SYNCED, BUT SOME LINES UNREADABLE\n {2}Everyone the readable lines named was synced, but 1 line of/
+    )
+    expect(harness.sandbox.members(onlySegment().crmDataId).size).toBe(1500)
   })
 
-  it('exits 1 with a message to check the token when the real API rejects it, without printing it', async () => {
-    const input = files.write('rejected.jsonl', toJsonl(audienceMix({ members: 1500 }).events))
-    const env = { TTD_AUTH_TOKEN: 'wrong-token-5f3c', TTD_ADVERTISER_ID: sandbox.advertiserId }
+  it('exits 6 at once, reading no input, when the real API rejects the token, without printing it', async () => {
+    const env = { TTD_AUTH_TOKEN: 'wrong-token-5f3c', TTD_ADVERTISER_ID: harness.sandbox.advertiserId }
+    // Standard input that never ends: a run that read its input before checking the token would wait forever.
+    const stdin = new PassThrough()
+    const output = captureIo()
+    const code = await runRunner(
+      ['--input', '-', '--api-url', harness.sandbox.apiBaseUrl],
+      env,
+      { ...output.io, stdin },
+      {
+        sandbox: harness.sandbox,
+        retryDelaysMs: []
+      }
+    )
 
-    const result = await runner(['--input', input, '--api-url', sandbox.apiBaseUrl], env)
-
-    expect(result.code).toBe(EXIT_FAILED)
-    expect(result.stderr).toMatch(/batch 1: 1500 events, FAILED: The Trade Desk refused the token .* TTD_AUTH_TOKEN/)
-    // The runtime's wording stays out of the text; --json keeps it (see the sync tests).
-    expect(result.stdout + result.stderr).not.toContain('Auth Token setting')
-    expect(result.stdout).toContain('Stopped at batch 1')
-    expect(sandbox.requests.every((request) => request.route === 'list' && request.status === 401)).toBe(true)
-    expect(result.stdout + result.stderr).not.toContain('wrong-token-5f3c')
+    expect(code).toBe(EXIT_NOT_CONNECTED)
+    expect(output.stderr()).toMatch(
+      /^The TTD sandbox at \S+, on this machine refused the token or its rights on advertiser "sandbox-advertiser": set a current long-lived token in TTD_AUTH_TOKEN and check TTD_ADVERTISER_ID\. Nothing was read or sent\.\n$/
+    )
+    expect(stdin.readableFlowing).not.toBe(true)
+    expect(harness.sandbox.requests.map((request) => `${request.route} ${request.status}`)).toEqual(['list 401'])
+    expect(output.stdout() + output.stderr()).not.toContain('wrong-token-5f3c')
   })
 
   it('counts events of other types as not subscribed, without failing', async () => {
@@ -197,11 +208,13 @@ describe('an honest result', () => {
     const text = await runner(['--input', input, '--segment-name', 'Phones'])
     expect(text.code).toBe(EXIT_NOTHING_UPLOADED)
     expect(text.stdout).toMatch(
-      /Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 1600 people were in the audience/
+      /Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 1,600 people were in the audience/
     )
-    expect(text.stdout).toMatch(/Invalid identifiers, by reason:\n {4}1600 x Phone number .*\(lines 2, 3, 4, 5, 6, …\)/)
+    expect(text.stdout).toMatch(
+      /Invalid identifiers, by reason:\n {4}1,600 x Phone number .*\(lines 2, 3, 4, 5, 6, …\)/
+    )
     expect(text.stdout + text.stderr).not.toContain(phones[0])
-    expect(sandbox.drops()).toHaveLength(0)
+    expect(harness.sandbox.drops()).toHaveLength(0)
 
     const json = await runner(['--input', input, '--segment-name', 'Phones', '--json'])
     const summary = JSON.parse(json.stdout) as SyncSummary
@@ -233,7 +246,7 @@ describe('an honest result', () => {
     expect(result.code).toBe(EXIT_NO_AUDIENCE_EVENTS)
     expect(result.stdout).toMatch(/Result: {6}NO AUDIENCE EVENTS/)
     expect(result.stdout).toMatch(explanation)
-    expect(sandbox.requests).toHaveLength(0)
+    nothingSent()
   })
 
   it('says to pass --segment-name when events carry no audience key, keeping the runtime reason in --json', async () => {
@@ -257,11 +270,12 @@ describe('an honest result', () => {
 
   it('prints the size of the segment a standalone sandbox holds after the sync', async () => {
     const input = files.write('standalone.jsonl', toJsonl(audienceMix({ members: 1550, duplicates: 10 }).events))
-    const env = { TTD_AUTH_TOKEN: sandbox.token, TTD_ADVERTISER_ID: sandbox.advertiserId }
-    const result = await runner(['--input', input, '--api-url', sandbox.apiBaseUrl], env)
+    const env = { TTD_AUTH_TOKEN: harness.sandbox.token, TTD_ADVERTISER_ID: harness.sandbox.advertiserId }
+    const result = await runner(['--input', input, '--api-url', harness.sandbox.apiBaseUrl], env)
     expect(result.code).toBe(EXIT_OK)
-    expect(result.stdout).toMatch(/\(created\), now 1550 people/)
-    expect(result.stdout).not.toContain(sandbox.token)
+    expect(result.stdout).toMatch(/\(created\), now 1,550 people/)
+    expect(result.stdout).toContain(`Target:      the TTD sandbox at ${harness.sandbox.apiBaseUrl}, on this machine\n`)
+    expect(result.stdout).not.toContain(harness.sandbox.token)
   })
 })
 
@@ -271,7 +285,7 @@ describe('input the runner forgives or explains', () => {
     const array = await runner(['--input', files.write('events.json', JSON.stringify(events))])
     expect(array.code).toBe(EXIT_OK)
     expect(array.stderr).toContain('(a JSON array)')
-    expect(sandbox.members(onlySegment().crmDataId)).toEqual(new Set(memberEmails.map(memberKeyOfEmail)))
+    expect(harness.sandbox.members(onlySegment().crmDataId)).toEqual(new Set(memberEmails.map(memberKeyOfEmail)))
 
     const csv = gzipSync(
       ['Name,Email Address', ...memberEmails.map((email, i) => `"Person, ${i}",${email}`)].join('\n')
@@ -279,7 +293,7 @@ describe('input the runner forgives or explains', () => {
     const zipped = await runner(['--input', files.write('export.dat', csv), '--segment-name', 'From CSV'])
     expect(zipped.code).toBe(EXIT_OK)
     expect(zipped.stderr).toContain('(CSV, gzip)')
-    const segment = sandbox.segments().find((s) => s.segmentName === 'From CSV')
+    const segment = harness.sandbox.segments().find((s) => s.segmentName === 'From CSV')
     expect(segment?.memberCount).toBe(1500)
   })
 
@@ -299,8 +313,12 @@ describe('input the runner forgives or explains', () => {
     const result = await runner(['--input', path(), '--segment-name', 'x'])
     expect(result.code).toBe(EXIT_USAGE)
     expect(result.stderr).toMatch(message)
-    expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(2)
-    expect(sandbox.requests).toHaveLength(0)
+    expect(result.stderr.split('\n').filter((line) => !line.startsWith('Syncing'))).toEqual([
+      expect.stringMatching(message),
+      'Run with --help for usage.',
+      ''
+    ])
+    nothingSent()
   })
 
   it('refuses a phone-only CSV for EU before syncing anything', async () => {
@@ -308,7 +326,7 @@ describe('input the runner forgives or explains', () => {
     const result = await runner(['--input', input, '--segment-name', 'x', '--region', 'EU'])
     expect(result.code).toBe(EXIT_USAGE)
     expect(result.stderr).toContain('no phone numbers for EU segments')
-    expect(sandbox.requests).toHaveLength(0)
+    nothingSent()
   })
 
   it('counts a line over 1 MB as unreadable with its number and goes on', async () => {
@@ -317,14 +335,19 @@ describe('input the runner forgives or explains', () => {
     const input = files.write('huge.jsonl', [huge, ...events.map((event) => JSON.stringify(event))].join('\n'))
     const result = await runner(['--input', input, '--json'])
     const summary = JSON.parse(result.stdout) as SyncSummary
-    expect(result.code).toBe(EXIT_FAILED)
-    expect(summary.unreadable).toEqual({ count: 1, lineNumbers: [1] })
+    expect(result.code).toBe(EXIT_UNREADABLE_LINES)
+    expect(summary.unreadable).toEqual({
+      count: 1,
+      lines: 1,
+      lineNumbers: [1],
+      byReason: [{ code: 'LINE_TOO_LONG', reason: 'longer than 1 MB', count: 1, lines: 1, lineRanges: [[1, 1]] }]
+    })
     expect(summary.uploaded).toBe(1500)
   })
 })
 
 describe('long runs and Ctrl-C', () => {
-  it('on Ctrl-C after a Replace stops after the batch in flight, exits 130 and warns about the segment', async () => {
+  it('on Ctrl-C after a Replace stops after the batch in flight, exits 130 and warns about the segment once', async () => {
     const input = files.write('long.jsonl', toJsonl(audienceMix({ members: 6000 }).events))
     const interrupt = new AbortController()
     const output = captureIo()
@@ -339,14 +362,15 @@ describe('long runs and Ctrl-C', () => {
       }
     }
     const code = await runRunner(['--input', input, '--batch-size', '1500'], {}, io, {
-      sandbox,
+      sandbox: harness.sandbox,
       retryDelaysMs: [],
       signal: interrupt.signal
     })
     expect(code).toBe(EXIT_INTERRUPTED)
-    expect(sandbox.drops().map((drop) => drop.mergeMode)).toEqual(['Replace'])
-    expect(output.stderr()).toContain(PARTIAL_SEGMENT_WARNING)
+    expect(harness.sandbox.drops().map((drop) => drop.mergeMode)).toEqual(['Replace'])
+    expect(output.stderr()).toContain('Stopping after the batch in flight (Ctrl-C again to stop now).\n')
     expect(output.stdout()).toMatch(/Result: {6}INTERRUPTED\n {2}Interrupted after a Replace: the segment now holds/)
+    expect((output.stdout() + output.stderr()).match(/holds only part of the audience/g)).toHaveLength(1)
   })
 
   it('prints one progress line per batch, with the position in the file, when not on a terminal', async () => {
@@ -355,7 +379,7 @@ describe('long runs and Ctrl-C', () => {
     const lines = result.stderr.split('\n').filter((line) => line.startsWith('batch '))
     expect(lines).toHaveLength(3)
     expect(lines[2]).toMatch(
-      /^batch 3: 1500 events, Add, 1500 uploaded, 0 left out; 4500 events read, 100% of the file$/
+      /^batch 3: 1,500 events, Add, 1,500 uploaded, 0 left out; 4,500 events read, 100% of the file$/
     )
     expect(result.stderr).not.toContain('\r')
   })
@@ -377,7 +401,7 @@ describe('long runs and Ctrl-C', () => {
     const interrupt = new AbortController()
     const output = captureIo()
     const running = runRunner(['--input', input, '--keep-sandbox'], {}, output.io, {
-      sandbox,
+      sandbox: harness.sandbox,
       retryDelaysMs: [],
       signal: interrupt.signal
     })
@@ -390,8 +414,12 @@ describe('long runs and Ctrl-C', () => {
           describe: () => output.stderr()
         }
       )
-      expect(output.stderr()).toContain(`open its console at ${sandbox.origin}/ `)
-      expect((await segmentSizes(sandbox.origin, sandbox.advertiserId))?.size).toBe(1)
+      expect(output.stderr()).toContain(`  Console:        ${harness.sandbox.origin}/\n`)
+      expect(output.stderr()).toContain(
+        `  Sync into it:   TTD_AUTH_TOKEN=${harness.sandbox.token} TTD_ADVERTISER_ID=${harness.sandbox.advertiserId} npm start -- ` +
+          `--api-url ${harness.sandbox.apiBaseUrl}\n`
+      )
+      expect((await segmentSizes(harness.sandbox.origin, harness.sandbox.advertiserId))?.size).toBe(1)
     } finally {
       interrupt.abort()
     }
@@ -400,8 +428,12 @@ describe('long runs and Ctrl-C', () => {
 })
 
 describe('npm start (a real process)', () => {
-  it('syncs the bundled example to its own sandbox (Replace then Add, JSON summary), keeps it with --keep-sandbox, exits 0 on Ctrl-C', async () => {
-    const cli = spawnCli('src/runner/cli.ts', ['--json', '--keep-sandbox'], { TTD_AUTH_TOKEN: '' })
+  it('syncs the bundled example to its own sandbox, keeps it with --keep-sandbox, hands over a runner command that syncs into it as printed, exits 0 on Ctrl-C', async () => {
+    const cli = spawnCli('src/runner/cli.ts', ['--json', '--keep-sandbox'], {
+      TTD_AUTH_TOKEN: '',
+      TTD_ADVERTISER_ID: ''
+    })
+    let handedOver: ReturnType<typeof spawnCli> | undefined
     try {
       // stdout and stderr are two pipes: the summary on stdout can arrive after "Press Ctrl-C" on stderr, so wait
       // for both, each bounded.
@@ -410,9 +442,9 @@ describe('npm start (a real process)', () => {
         describe: () => cli.output()
       })
       const stderr = cli.stderr()
-      const summary = stdout as SyncSummary
-      expect(summary.ok).toBe(true)
-      expect(summary.events).toBe(7500)
+      const summary = stdout as RunReport
+      expect(summary).toMatchObject({ ok: true, result: 'ok', exitCode: 0, events: 7500, warnings: [] })
+      expect(summary.target).toEqual({ kind: 'embedded-sandbox', apiBaseUrl: expect.any(String), kept: true })
       expect(summary.batches.map((batch) => batch.mergeModes.join())).toEqual(['Replace', 'Add', 'Add'])
       expect(summary.segments).toEqual([
         { name: 'example_high_value_customers', crmDataId: expect.any(String), created: true, size: expect.any(Number) }
@@ -422,19 +454,71 @@ describe('npm start (a real process)', () => {
       expect(summary.leftOut.invalid).toBeGreaterThan(0)
       expect(summary.duplicates).toBeGreaterThan(0)
       expect(summary.leftOut.exited).toBeGreaterThan(0)
-      expect(stderr).toMatch(/batch 3: 2500 events, Add/)
+      expect(stderr).toMatch(/batch 3: 2,500 events, Add/)
 
       // The sandbox still answers after the summary, at the printed console address, until Ctrl-C.
-      const origin = /open its console at (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
+      const origin = /Console: +(http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr)?.[1]
       const sizes = await segmentSizes(origin ?? '', 'sandbox-advertiser')
       expect([...(sizes?.values() ?? [])]).toEqual([summary.uploaded])
+      // Its token is printed for the hand-off (the sandbox's own, no customer secret), and nowhere else.
+      const token = /TTD-Auth token: (sandbox-[0-9a-f]{32}) /.exec(stderr)?.[1] as string
+      expect(cli.output().split(token)).toHaveLength(3)
+
+      // The printed command, run as printed in a shell, syncs into the kept harness.sandbox.
+      const command = /Sync into it: +(.+)\n/.exec(stderr)?.[1] as string
+      expect(command).toBe(
+        `TTD_AUTH_TOKEN=${token} TTD_ADVERTISER_ID=sandbox-advertiser npm start -- --api-url ${origin}/v3`
+      )
+      handedOver = spawnCommand(command)
+      expect(await handedOver.exited).toBe(EXIT_OK)
+      expect(handedOver.stdout()).toContain(`Target:      the TTD sandbox at ${origin}/v3, on this machine\n`)
+      expect(handedOver.stdout()).toMatch(/"example_high_value_customers", CrmDataId \S+ \(reused\)/)
+
       cli.child.kill('SIGINT')
       expect(await cli.exited).toBe(0)
-      expect(cli.output()).not.toMatch(/sandbox-[0-9a-f]{32}/)
       expect(cli.output()).not.toMatch(/@example\.(com|net|org)/)
     } finally {
-      // Ends the child whatever failed above: a child left running keeps jest from exiting.
+      // Ends the children whatever failed above: a child left running keeps jest from exiting.
+      await handedOver?.stop()
       await cli.stop()
+    }
+  }, 60_000)
+
+  it('reads standard input, resolves --rejects against INIT_CWD, and exits 5 with one JSON object when lines are unreadable', async () => {
+    const here = tempDir()
+    const { events } = audienceMix({ members: 1500, invalid: 2 })
+    const cli = spawnCli(
+      'src/runner/cli.ts',
+      ['--input', '-', '--rejects', 'rejects.csv', '--json'],
+      {
+        INIT_CWD: here.dir,
+        TTD_AUTH_TOKEN: 'set-but-unused'
+      },
+      { stdin: toJsonl(events) + 'not json\n' }
+    )
+    try {
+      expect(await cli.exited).toBe(EXIT_UNREADABLE_LINES)
+      const report = JSON.parse(cli.stdout()) as RunReport
+      expect(report).toMatchObject({
+        result: 'unreadable-lines',
+        exitCode: EXIT_UNREADABLE_LINES,
+        uploaded: 1500,
+        input: { path: '-', format: 'jsonl' },
+        rejects: { path: join(here.dir, 'rejects.csv'), lines: 3 },
+        warnings: [
+          { code: 'CREDENTIALS_NOT_USED', message: expect.stringContaining('TTD_AUTH_TOKEN is set but not used') }
+        ]
+      })
+      expect(readFileSync(join(here.dir, 'rejects.csv'), 'utf8')).toBe(
+        'line,code,reason\n' +
+          '1503,NOT_JSON_OBJECT,not a JSON object (an event)\n' +
+          '1501,INVALID_IDENTIFIER,Email has no @.\n' +
+          '1502,INVALID_IDENTIFIER,Email is missing.\n'
+      )
+      expect(cli.stderr()).toContain('Syncing standard input (JSON lines)')
+    } finally {
+      await cli.stop()
+      here.cleanup()
     }
   }, 30_000)
 })

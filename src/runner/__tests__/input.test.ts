@@ -1,8 +1,9 @@
+import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import { MIN_DISTINCT_IDENTIFIERS } from '../../destinations/the-trade-desk-crm/constants'
 import { describeColumns, headerNames, identifierColumns, quoteOpenAfter } from '../csv-input'
-import { InputError, inspectInput, readBatches, type InputBatch, type InputSource } from '../input'
-import { MAX_LINE_BYTES, splitLines, type Line } from '../input-file'
+import { InputError, inspectInput, readBatches, type InputBatch, type InputFormat, type InputRequest } from '../input'
+import { InputFile, MAX_LINE_BYTES, splitLines, type Line } from '../input-file'
 import { engageEvent, tempDir, toJsonl } from '../../testing/audience-fixtures'
 
 async function collect(iterable: AsyncIterable<InputBatch>): Promise<InputBatch[]> {
@@ -11,15 +12,25 @@ async function collect(iterable: AsyncIterable<InputBatch>): Promise<InputBatch[
   return batches
 }
 
+async function inspect(path: string, request: InputRequest = {}) {
+  return inspectInput(await InputFile.open(path), request)
+}
+
 /** Every event and unreadable line of a file, in one list, with the batch sizes. */
-async function readAll(source: InputSource, batchSize = 100_000) {
-  const batches = await collect(readBatches(source, batchSize))
+async function readAll(
+  source: { path: string; format?: InputFormat; audienceKey?: string; request?: InputRequest },
+  batchSize = 100_000
+) {
+  const file = await InputFile.open(source.path)
+  const shape = await inspectInput(file, { format: source.format, ...source.request })
+  const batches = await collect(readBatches({ file, shape, audienceKey: source.audienceKey }, batchSize))
   return {
     sizes: batches.map((batch) => batch.events.length),
     events: batches.flatMap((batch) => batch.events),
     lineNumbers: batches.flatMap((batch) => batch.lineNumbers),
-    unreadable: batches.flatMap((batch) => batch.unreadable.sampleLineNumbers),
-    unreadableCount: batches.reduce((sum, batch) => sum + batch.unreadable.count, 0),
+    unreadable: batches.flatMap((batch) => batch.unreadable.map((record) => record.line)),
+    unreadableRecords: batches.flatMap((batch) => batch.unreadable),
+    unreadableCount: batches.reduce((sum, batch) => sum + batch.unreadable.length, 0),
     batches
   }
 }
@@ -60,27 +71,27 @@ describe('CSV headers', () => {
 describe('inspectInput', () => {
   it('tells the format by content, whatever the extension', async () => {
     const event = JSON.stringify(engageEvent('a@example.com'))
-    expect(await inspectInput(files.write('a.txt', `${event}\n`))).toEqual({ format: 'jsonl', gzip: false })
-    expect(await inspectInput(files.write('b.data', ` \n[${event}]`))).toEqual({ format: 'json', gzip: false })
-    expect(await inspectInput(files.write('c.txt', 'Email Address\na@example.com\n'))).toEqual({
+    expect(await inspect(files.write('a.txt', `${event}\n`))).toMatchObject({ format: 'jsonl', gzip: false })
+    expect(await inspect(files.write('b.data', ` \n[${event}]`))).toMatchObject({ format: 'json', gzip: false })
+    expect(await inspect(files.write('c.txt', 'Email Address\na@example.com\n'))).toMatchObject({
       format: 'csv',
       gzip: false,
-      csvColumns: { email: 0 }
+      csv: { delimiter: ',', columns: { email: 0 } }
     })
-    expect(await inspectInput(files.write('d.csv.gz', gzipSync('phone\n+14155550100\n')))).toEqual({
+    expect(await inspect(files.write('d.csv.gz', gzipSync('phone\n+14155550100\n')))).toMatchObject({
       format: 'csv',
       gzip: true,
-      csvColumns: { phone: 0 }
+      csv: { columns: { phone: 0 } }
     })
   })
 
-  it('lets an empty file through, to be reported as holding no events', async () => {
-    expect(await inspectInput(files.write('empty.csv', ''))).toEqual({ format: 'jsonl', gzip: false })
-    expect(await inspectInput(files.write('blank.csv', '\n \n'))).toEqual({ format: 'jsonl', gzip: false })
+  it('lets an empty file through as empty (whatever its extension), to be reported as holding no events', async () => {
+    expect(await inspect(files.write('empty.csv', ''))).toMatchObject({ empty: true })
+    expect(await inspect(files.write('blank.csv', '\n \n'))).toMatchObject({ empty: true })
   })
 
   it('follows --format over the content', async () => {
-    expect((await inspectInput(files.write('e.csv', 'email\n'), 'jsonl')).format).toBe('jsonl')
+    expect((await inspect(files.write('e.csv', 'email\n'), { format: 'jsonl' })).format).toBe('jsonl')
   })
 
   it.each([
@@ -93,13 +104,16 @@ describe('inspectInput', () => {
     ['a CSV without an identifier column', Buffer.from('id,name\n1,Jane\n'), /Columns found: "id", "name"/]
   ])('refuses %s with one clear error', async (name, content, message) => {
     const path = files.write(name === 'a .json that is not JSON' ? 'x.json' : `${name}.bin`, content)
-    await expect(inspectInput(path)).rejects.toThrow(InputError)
-    await expect(inspectInput(path)).rejects.toThrow(message)
+    await expect(inspect(path)).rejects.toThrow(InputError)
+    await expect(inspect(path)).rejects.toThrow(message)
   })
 
-  it('refuses a directory and a missing file', async () => {
-    await expect(inspectInput(files.dir)).rejects.toThrow(/is a directory/)
-    await expect(inspectInput(files.dir + '/nope.jsonl')).rejects.toThrow(/Cannot read the input file .*ENOENT/)
+  it('refuses a directory and a missing file, in words, with a code', async () => {
+    await expect(inspect(files.dir)).rejects.toMatchObject({ code: 'INPUT_NOT_A_FILE', message: /is a directory/ })
+    await expect(inspect(files.dir + '/nope.jsonl')).rejects.toMatchObject({
+      code: 'INPUT_NOT_FOUND',
+      message: expect.stringMatching(/^Cannot read the input file .*nope\.jsonl: there is no such file\.$/)
+    })
   })
 })
 
@@ -171,12 +185,13 @@ describe('readBatches (JSON lines)', () => {
   it('reads lazily: stopping after the first batch leaves the rest unread', async () => {
     const events = Array.from({ length: 4000 }, (_, i) => engageEvent(`lazy${i}@example.com`))
     const path = files.write('lazy.jsonl', toJsonl(events))
-    const iterator = readBatches({ path, format: 'jsonl' }, 1500)
+    const file = await InputFile.open(path)
+    const iterator = readBatches({ file, shape: await inspectInput(file) }, 1500)
     const first = await iterator.next()
     expect(first.done).toBe(false)
     const batch = first.value as InputBatch
     expect(batch.events).toHaveLength(1500)
-    expect(batch.position.fileBytes).toBeGreaterThan(batch.position.bytesRead)
+    expect(batch.position.fileBytes ?? 0).toBeGreaterThan(batch.position.bytesRead)
     await iterator.return(undefined)
     expect((await iterator.next()).done).toBe(true)
   })
@@ -300,5 +315,157 @@ describe('readBatches (CSV)', () => {
       'a@example.com',
       'b@example.com'
     ])
+  })
+})
+
+describe('CSV as real tools export it', () => {
+  const rows = (count: number, line: (i: number) => string) => Array.from({ length: count }, (_, i) => line(i))
+
+  it.each([
+    ['semicolons', ';'],
+    ['tabs', '\t'],
+    ['pipes', '|']
+  ])('finds the delimiter from the header (%s) and reads the rows with it', async (_name, delimiter) => {
+    const content = [
+      ['Name', 'Email', 'Country'].join(delimiter),
+      ['Doe, Jane', 'jane@example.com', 'FR'].join(delimiter)
+    ]
+    const path = files.write(`delimited-${delimiter.charCodeAt(0)}.csv`, content.join('\n') + '\n')
+    const shape = await inspect(path)
+    expect(shape.csv).toMatchObject({ delimiter, headerFields: 3, columns: { email: 1 } })
+    expect(emailsOf((await readAll({ path, audienceKey: 'VIP' })).events)).toEqual(['jane@example.com'])
+  })
+
+  it('follows --delimiter over the header', async () => {
+    const path = files.write('forced.csv', 'email;note\na@example.com;x\n')
+    expect((await inspect(path, { delimiter: ';' })).csv?.delimiter).toBe(';')
+    // Read with commas, the header is one column named "email;note", which is no identifier column.
+    await expect(inspect(path, { delimiter: ',' })).rejects.toMatchObject({ code: 'CSV_NO_IDENTIFIER_COLUMN' })
+  })
+
+  it('takes the identifier columns named by --email-column and --phone-column, in any case', async () => {
+    const path = files.write(
+      'named.csv',
+      'id,Email,Work Email,email_sha256,Mobile\n1,home@example.com,work@example.com,' +
+        'a'.repeat(64) +
+        ',+33612345678\n'
+    )
+    const work = await readAll({ path, audienceKey: 'VIP', request: { columns: { email: 'work email' } } })
+    expect(emailsOf(work.events)).toEqual(['work@example.com'])
+    const digest = await readAll({ path, audienceKey: 'VIP', request: { columns: { email: 'email_sha256' } } })
+    expect(emailsOf(digest.events)).toEqual(['a'.repeat(64)])
+    expect((await inspect(path, { columns: { phone: 'MOBILE' } })).csv?.columns).toEqual({ email: 1, phone: 4 })
+    await expect(inspect(path, { columns: { email: 'Office Email' } })).rejects.toMatchObject({
+      code: 'CSV_COLUMN_NOT_FOUND',
+      message: expect.stringMatching(/no column named "Office Email" \(--email-column\)\. Columns found: "id", "Email"/)
+    })
+  })
+
+  it('refuses CSV options for JSON input rather than ignoring them', async () => {
+    const path = files.write('events.jsonl', toJsonl([engageEvent('a@example.com')]))
+    await expect(inspect(path, { delimiter: ';' })).rejects.toMatchObject({
+      code: 'CSV_OPTION_NOT_CSV',
+      message: expect.stringMatching(/--delimiter reads a CSV, but the input .* is JSON lines/)
+    })
+  })
+
+  it('holds back a record a stray quote ran across lines, reports its lines, and reads every other row', async () => {
+    // 5,000 rows; line 10 opens a quote by mistake and line 19 happens to close one: read as one record, the
+    // nine lines between would be lost without a word.
+    const lines = ['name,email', ...rows(5000, (i) => `Person ${i},person${i}@example.com`)]
+    lines[9] = `"Person 8,person8@example.com`
+    lines[18] = `Person 17",person17@example.com`
+    const read = await readAll({ path: files.write('stray.csv', lines.join('\n') + '\n'), audienceKey: 'VIP' })
+    expect(read.unreadableRecords).toEqual([{ line: 10, lastLine: 19, code: 'OPEN_QUOTE' }])
+    expect(read.events).toHaveLength(5000 - 10)
+    expect(read.lineNumbers.slice(7, 9)).toEqual([9, 20])
+    // Nothing silent: every data line is an event or inside the record held back.
+    expect(read.events.length + 10).toBe(lines.length - 1)
+  })
+
+  it('holds back a record csv-parse refuses when it spans lines, with all its lines', async () => {
+    const lines = [
+      'name,email',
+      '"Doe, Jane,jane@example.com',
+      'Bob,bob@example.com',
+      '"Roe, Ann",x"y',
+      'c,c@example.com'
+    ]
+    const read = await readAll({ path: files.write('refused.csv', lines.join('\n')), audienceKey: 'VIP' })
+    expect(read.unreadableRecords).toEqual([{ line: 2, lastLine: 4, code: 'OPEN_QUOTE' }])
+    expect(emailsOf(read.events)).toEqual(['c@example.com'])
+  })
+
+  it('reads a real line break inside a quoted field (an address) as one row', async () => {
+    const content = 'name,email,address\nJane,jane@example.com,"1 Main St\nSpringfield, IL"\nBob,bob@example.com,x\n'
+    const read = await readAll({ path: files.write('address.csv', content), audienceKey: 'VIP' })
+    expect(read.unreadableCount).toBe(0)
+    expect(emailsOf(read.events)).toEqual(['jane@example.com', 'bob@example.com'])
+    expect(read.lineNumbers).toEqual([2, 4])
+  })
+})
+
+describe('encodings', () => {
+  const csv = 'Name,Email\nRenée Müller,renee@example.com\nJosé,jose@example.com\n'
+
+  it.each([
+    [
+      'UTF-16LE with its byte order mark',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')]),
+      'utf-16le'
+    ],
+    [
+      'UTF-16BE with its byte order mark',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(csv, 'utf16le').swap16()]),
+      'utf-16be'
+    ],
+    ['UTF-8 with its byte order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv)]), 'utf-8']
+  ])('reads %s, told by the mark', async (_name, bytes, encoding) => {
+    const path = files.write(`${encoding}.csv`, bytes)
+    expect((await inspect(path)).encoding).toEqual({ encoding, source: 'byte order mark' })
+    const read = await readAll({ path, audienceKey: 'VIP' })
+    expect(emailsOf(read.events)).toEqual(['renee@example.com', 'jose@example.com'])
+  })
+
+  it('reads Windows-1252 (what "looked binary") as a guess it says, or as told by --encoding', async () => {
+    const path = files.write(
+      'cp1252.csv',
+      Buffer.from(
+        csv.replace(/[éü]/g, (c) => (c === 'é' ? '\xe9' : '\xfc')),
+        'latin1'
+      )
+    )
+    const guessed = await inspect(path)
+    expect(guessed.encoding).toMatchObject({ encoding: 'windows-1252', source: 'guessed' })
+    expect(guessed.encoding.note).toMatch(/not valid UTF-8: read as Windows-1252/)
+    expect((await inspect(path, { encoding: 'windows-1252' })).encoding).toEqual({
+      encoding: 'windows-1252',
+      source: '--encoding'
+    })
+    expect(emailsOf((await readAll({ path, audienceKey: 'VIP' })).events)).toEqual([
+      'renee@example.com',
+      'jose@example.com'
+    ])
+  })
+
+  it('says when a byte order mark contradicts --encoding', async () => {
+    const path = files.write(
+      'bom-conflict.csv',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(csv, 'utf16le')])
+    )
+    await expect(inspect(path, { encoding: 'windows-1252' })).rejects.toMatchObject({ code: 'ENCODING_CONFLICT' })
+  })
+})
+
+describe('standard input', () => {
+  it('reads events from a stream once, the head replayed ahead of the rest, gzip included', async () => {
+    const events = Array.from({ length: 3000 }, (_, i) => engageEvent(`stdin${i}@example.com`))
+    for (const content of [Buffer.from(toJsonl(events)), gzipSync(toJsonl(events))]) {
+      const file = await InputFile.open('-', Readable.from([content.subarray(0, 1), content.subarray(1)]))
+      expect(file.label).toBe('standard input')
+      const batches = await collect(readBatches({ file, shape: await inspectInput(file) }, 1500))
+      expect(batches.flatMap((batch) => batch.events)).toEqual(events)
+      expect(batches.at(-1)?.position.fileBytes).toBeUndefined()
+    }
   })
 })

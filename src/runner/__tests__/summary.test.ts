@@ -1,10 +1,21 @@
-import { formatLiveProgress, formatProgress, formatSummaryJson, formatSummaryText } from '../summary'
-import type { SyncSummary } from '../run-sync'
+import {
+  describeTarget,
+  formatLines,
+  formatLiveProgress,
+  formatProgress,
+  formatSummaryJson,
+  formatSummaryText,
+  type RunReport
+} from '../summary'
 
-function summary(overrides: Partial<SyncSummary> = {}): SyncSummary {
+function summary(overrides: Partial<RunReport> = {}): RunReport {
   return {
     result: 'ok',
     ok: true,
+    exitCode: 0,
+    target: { kind: 'embedded-sandbox', apiBaseUrl: 'http://127.0.0.1:4010/v3', kept: false },
+    input: { path: '/data/list.csv', format: 'csv', gzip: false, encoding: 'utf-8', encodingSource: 'valid UTF-8' },
+    warnings: [],
     segments: [{ name: 'VIP', crmDataId: 'crm-9', created: true, size: 4100 }],
     moreSegments: 0,
     batches: [
@@ -21,7 +32,7 @@ function summary(overrides: Partial<SyncSummary> = {}): SyncSummary {
       { reason: 'Phone number is missing.', count: 5, lineNumbers: [2] }
     ],
     failures: [],
-    unreadable: { count: 0, lineNumbers: [] },
+    unreadable: { count: 0, lines: 0, lineNumbers: [], byReason: [] },
     replaced: true,
     elapsedMs: 1234,
     ...overrides
@@ -31,9 +42,12 @@ function summary(overrides: Partial<SyncSummary> = {}): SyncSummary {
 describe('formatSummaryText', () => {
   it('names the segment and its size, the batches, the counts by reason and the time', () => {
     const text = formatSummaryText(summary())
-    expect(text).toContain('Segment:     "VIP", CrmDataId crm-9 (created), now 4100 people')
+    expect(text).toContain(
+      'Target:      the TTD sandbox embedded in this run (http://127.0.0.1:4010/v3), discarded when the runner exits\n'
+    )
+    expect(text).toContain('Segment:     "VIP", CrmDataId crm-9 (created), now 4,100 people')
     expect(text).toContain('Batches:     2 (Replace, Add)')
-    expect(text).toContain('Uploaded:    4150 identifiers')
+    expect(text).toContain('Uploaded:    4,150 identifiers')
     expect(text).toContain('Duplicates:  300 (same identifier as another event of the batch: sent once)')
     expect(text).toContain('Left out:    550')
     expect(text).toMatch(/invalid identifier\s+50 {2}\(reported, not fatal\)/)
@@ -48,6 +62,9 @@ describe('formatSummaryText', () => {
     expect(text).toContain('Invalid identifiers, by reason:')
     expect(text).toContain('45 x Phone number must start with +. (lines 3, 8, 13, 21, 34, …)')
     expect(text).toContain('5 x Phone number is missing. (lines 2, …)')
+    expect(formatSummaryText(summary({ invalidReasons: [{ reason: 'Bad.', count: 1, lineNumbers: [18] }] }))).toContain(
+      '1 x Bad. (line 18)'
+    )
   })
 
   it('says when the size of a real TTD segment is not known', () => {
@@ -76,15 +93,33 @@ describe('formatSummaryText', () => {
             lineNumbers: [1]
           }
         ],
-        unreadable: { count: 2, lineNumbers: [3, 9] },
+        unreadable: {
+          count: 2,
+          lines: 11,
+          lineNumbers: [3, 9],
+          byReason: [
+            {
+              code: 'NOT_JSON_OBJECT',
+              reason: 'not a JSON object (an event)',
+              count: 1,
+              lines: 1,
+              lineRanges: [[3, 3]]
+            },
+            { code: 'OPEN_QUOTE', reason: 'a quoted field left open', count: 1, lines: 10, lineRanges: [[9, 18]] }
+          ]
+        },
         stoppedAtBatch: 1
       })
     )
     expect(text).toContain('Segment:     none written')
     expect(text).toContain('Batches:     1 (failed)')
-    expect(text).toContain('1500 x Set TTD_AUTH_TOKEN. (from line 1)')
+    expect(text).toContain('1,500 x Set TTD_AUTH_TOKEN. (from line 1)')
     expect(text).not.toContain('Auth Token setting')
-    expect(text).toContain('Unreadable:  2 lines (not an event, or longer than 1 MB), including line 3, 9')
+    expect(text).toContain(
+      '  Unreadable:  2 records, 11 lines, by reason:\n' +
+        '    1 x not a JSON object (an event) (line 3)\n' +
+        '    1 x a quoted field left open (lines 9–18)\n'
+    )
     expect(text).toMatch(/Result: {6}FAILED\n {2}Stopped at batch 1/)
   })
 
@@ -113,6 +148,46 @@ describe('formatSummaryText', () => {
   })
 })
 
+describe('the target and line lists', () => {
+  it('names every kind of target, and whether the embedded sandbox outlives the run', () => {
+    const url = 'http://127.0.0.1:4010/v3'
+    expect(describeTarget({ kind: 'embedded-sandbox', apiBaseUrl: url, kept: true })).toBe(
+      `the TTD sandbox embedded in this run (${url}), kept running until Ctrl-C (--keep-sandbox)`
+    )
+    expect(describeTarget({ kind: 'standalone-sandbox', apiBaseUrl: url })).toBe(
+      `the TTD sandbox at ${url}, on this machine`
+    )
+    expect(describeTarget({ kind: 'the-trade-desk', apiBaseUrl: 'https://api.thetradedesk.com/v3' })).toBe(
+      'The Trade Desk at https://api.thetradedesk.com/v3'
+    )
+  })
+
+  it('lists lines and ranges, singular for one line, with an ellipsis when there are more', () => {
+    expect(formatLines([[18, 18]], 1)).toBe('line 18')
+    expect(formatLines([[18, 18]], 3)).toBe('lines 18, …')
+    expect(
+      formatLines(
+        [
+          [10, 19],
+          [25, 25]
+        ],
+        2
+      )
+    ).toBe('lines 10–19, 25')
+  })
+
+  it('prints warnings and where the rejects went', () => {
+    const text = formatSummaryText(
+      summary({
+        warnings: [{ code: 'CREDENTIALS_NOT_USED', message: 'TTD_AUTH_TOKEN is set but not used.' }],
+        rejects: { path: '/data/rejects.csv', lines: 1234 }
+      })
+    )
+    expect(text).toContain('  Rejects:     1,234 lines written to /data/rejects.csv (line, code, reason)\n')
+    expect(text).toContain('  Warning:     TTD_AUTH_TOKEN is set but not used.\n')
+  })
+})
+
 describe('formatSummaryJson', () => {
   it('is the summary itself, as JSON', () => {
     const value = summary({ stoppedAtBatch: 2 })
@@ -124,7 +199,7 @@ describe('formatProgress', () => {
   it('shows the batch, its events, merge mode, upload count and where reading stands', () => {
     expect(
       formatProgress({ batch: 2, events: 2500, mergeModes: ['Add'], uploaded: 2100, leftOut: 400, attempts: 1 })
-    ).toBe('batch 2: 2500 events, Add, 2100 uploaded, 400 left out')
+    ).toBe('batch 2: 2,500 events, Add, 2,100 uploaded, 400 left out')
     expect(
       formatProgress({
         batch: 1,
@@ -137,8 +212,8 @@ describe('formatProgress', () => {
         position: { eventsRead: 3000, bytesRead: 750, fileBytes: 1000 }
       })
     ).toBe(
-      'batch 1: 3000 events (500 beyond --batch-size, folded in), Replace, 3000 uploaded, 0 left out; ' +
-        '3000 events read, 75% of the file'
+      'batch 1: 3,000 events (500 beyond --batch-size, folded in), Replace, 3,000 uploaded, 0 left out; ' +
+        '3,000 events read, 75% of the file'
     )
     expect(
       formatProgress({ batch: 1, events: 10, mergeModes: [], uploaded: 0, leftOut: 10, attempts: 3, error: 'Down.' })
@@ -148,8 +223,12 @@ describe('formatProgress', () => {
   it('shows the rate and the time left on a terminal', () => {
     const position = { eventsRead: 20_000, bytesRead: 250, fileBytes: 1000 }
     expect(formatLiveProgress(position, 10_000, 3)).toBe(
-      'batch 3: 20000 events read, 25% of the file, 2000 events/s, about 30 s left'
+      'batch 3: 20,000 events read, 25% of the file, 2,000 events/s, about 30 s left'
     )
     expect(formatLiveProgress({ ...position, bytesRead: 1000 }, 10_000, 3)).not.toContain('left')
+    // Standard input has no size: no share of the file, no time left.
+    expect(formatLiveProgress({ ...position, fileBytes: undefined }, 10_000, 3)).toBe(
+      'batch 3: 20,000 events read, 2,000 events/s'
+    )
   })
 })

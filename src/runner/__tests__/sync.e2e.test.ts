@@ -169,7 +169,7 @@ describe('runSync against the sandbox', () => {
     // The runner's words say what to do here; the destination's reason is kept beside them.
     expect(summary.failures[0].message).toMatch(/remove the extras in The Trade Desk, or pass another --segment-name/)
     expect(summary.failures[0].reason).toMatch(/2 CRM segments .* are named "runner_test_audience"/)
-    expect(summary.explanation).toMatch(/^Nothing was uploaded: 1600 people were in the audience but none reached/)
+    expect(summary.explanation).toMatch(/^Nothing was uploaded: 1,600 people were in the audience but none reached/)
   })
 
   it('uploads nothing below 1,500 distinct people, duplicates not counting', async () => {

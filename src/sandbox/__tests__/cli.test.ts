@@ -1,3 +1,4 @@
+import { runnerCommandFor } from '../../cli/command-line'
 import { spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 import { USAGE, UsageError, parseArgs } from '../cli'
 
@@ -15,6 +16,11 @@ describe('sandbox CLI', () => {
       expect(banner).toMatch(/Advertiser id:\s+sandbox-advertiser/)
       expect(banner).toContain('/_sandbox/segments')
       expect(banner).toContain('/_sandbox/drops')
+      // The runner command that targets this sandbox (the runner's own test runs such a printed line as it is).
+      expect(banner).toContain(
+        `Sync into it:   TTD_AUTH_TOKEN=cli-secret-token TTD_ADVERTISER_ID=sandbox-advertiser npm start -- --api-url ${apiBaseUrl}\n`
+      )
+      expect(banner).toContain(runnerCommandFor(apiBaseUrl, 'cli-secret-token', 'sandbox-advertiser'))
       const consoleUrl = /Console:\s+(\S+)/.exec(banner)?.[1] as string
       expect(consoleUrl).toBe(apiBaseUrl.replace(/v3$/, ''))
       const page = await fetch(consoleUrl)
@@ -26,20 +32,22 @@ describe('sandbox CLI', () => {
       })
       expect(response.status).toBe(200)
       await cli.waitFor('GET list 200')
-      expect(cli.output().split('cli-secret-token')).toHaveLength(2)
+      // Printed twice (its own line and the runner command), never in the request log.
+      expect(cli.output().split('cli-secret-token')).toHaveLength(3)
     } finally {
       cli.child.kill('SIGTERM')
     }
     expect(await cli.exited).toBe(0)
   })
 
-  it('says the port from PORT is in use and how to pick another, exiting 2 without a stack trace', () =>
+  it('says the port from PORT is in use and how to pick another, keeping every option typed, exiting 2', () =>
     withOccupiedPort(async (port) => {
-      const cli = runCli([], { PORT: String(port) })
+      const cli = runCli(['--token', 'my token', '--page-size=5'], { PORT: String(port) })
       expect(await cli.exited).toBe(2)
       expect(cli.output()).toBe(
         `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-          `Pick another port: npm run sandbox -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
+          `Pick another port: npm run sandbox -- --token 'my token' --page-size=5 --port ${port + 1} (or set PORT), ` +
+          'or --port 0 for any free one.\n'
       )
     }))
 

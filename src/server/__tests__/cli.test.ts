@@ -1,15 +1,21 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { freePort, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 
+const run = promisify(execFile)
 const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/server/cli.ts', args, env)
 
 describe('npm run serve', () => {
-  it('listens on --port over PORT and, with --sandbox, prints the sandbox console it can open', async () => {
+  it('listens on --port over PORT and, with --sandbox, prints its settings, its console and curl lines that run as printed', async () => {
     const port = await freePort()
-    const cli = serve(['--sandbox', '--port', String(port)], { PORT: '1' })
+    const cli = serve(['--sandbox', '--port', String(port), '--token', 'T0123456789', '--advertiser-id', 'A1'], {
+      PORT: '1'
+    })
     try {
       await cli.waitFor('Sandbox console:')
       const banner = cli.output()
       expect(banner).toContain(`Local actions server for The Trade Desk CRM on http://127.0.0.1:${port}\n`)
+      expect(banner).toContain('  {"auth_token":"T0123456789","advertiser_id":"A1"}\n')
       const apiBaseUrl = /embedded TTD sandbox at (\S+)\./.exec(banner)?.[1] as string
       const consoleUrl = /Sandbox console: (\S+)/.exec(banner)?.[1] as string
       expect(consoleUrl).toBe(apiBaseUrl.replace(/v3$/, ''))
@@ -17,19 +23,38 @@ describe('npm run serve', () => {
       expect(page.status).toBe(200)
       expect(await page.text()).toContain('<title>TTD CRM sandbox console</title>')
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
+
+      // Each curl line it prints runs as printed, in a shell, and does what it says.
+      const curls = banner.split('\n').filter((line) => line.trimStart().startsWith('curl '))
+      expect(curls.map((line) => new RegExp(`curl -s http://127\\.0\\.0\\.1:${port}(/\\S+) `).exec(line)?.[1])).toEqual(
+        ['/authenticate', '/createAudience', '/syncAudience/hooks/onMappingSave', '/syncAudience/name', '/syncAudience']
+      )
+      const answers: unknown[] = []
+      for (const line of curls) {
+        const { stdout } = await run('sh', ['-c', line], { timeout: 15_000 })
+        answers.push(JSON.parse(stdout))
+      }
+      expect(answers[0]).toEqual({ ok: true })
+      expect(answers[1]).toEqual({ externalId: expect.any(String) })
+      expect(answers[2]).toMatchObject({ savedData: { segment_name: 'Loyal buyers', region: 'US' } })
+      expect(answers[3]).toMatchObject({ choices: [{ value: 'Loyal buyers' }] })
+      const results = answers[4] as { status: number; body: { code: string; segmentName: string } }[]
+      expect(results).toHaveLength(1600)
+      expect(results.every((result) => result.status === 200 && result.body.code === 'UPLOADED')).toBe(true)
+      expect(results[0].body.segmentName).toBe('serve_example_audience')
     } finally {
       cli.child.kill('SIGTERM')
     }
     expect(await cli.exited).toBe(0)
   })
 
-  it('says the port is in use and how to pick another, exiting 2 without a stack trace', () =>
+  it('says the port is in use and how to pick another, keeping every option typed, exiting 2', () =>
     withOccupiedPort(async (port) => {
-      const cli = serve(['--sandbox', '--port', String(port)])
+      const cli = serve(['--sandbox', `--port=${port}`])
       expect(await cli.exited).toBe(2)
       expect(cli.output()).toBe(
         `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-          `Pick another port: npm run serve -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
+          `Pick another port: npm run serve -- --sandbox --port=${port + 1} (or set PORT), or --port 0 for any free one.\n`
       )
     }))
 

@@ -1,7 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import { AUDIENCE_ENTERED, AUDIENCE_EXITED } from '../destinations/the-trade-desk-crm/constants'
 
-/** What an Engage audience event carries besides its audience key (see /work/shared/reference/engage-events.md). */
+/** What an Engage audience track event carries besides its audience key. */
 export interface EngageEventOptions {
   /** `Audience Entered` (the default) or `Audience Exited`. */
   entered?: boolean
@@ -17,8 +17,8 @@ export interface EngageEventOptions {
 }
 
 /**
- * The one builder of Engage audience track events, shared by the runner (CSV rows, the example audience), tests,
- * benchmarks and scripts, so every place builds the same shape Engage sends.
+ * The one builder of Engage audience track events, shared by the runner (CSV rows, the example audience), the local
+ * server's sample batch, tests, benchmarks and scripts, so every place builds the same shape Engage sends.
  */
 export function engageEvent(audienceKey: string, options: EngageEventOptions = {}): SegmentEvent {
   const entered = options.entered ?? true
