@@ -1,6 +1,8 @@
 import { InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
 import { MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
+import { describeNetwork, type NetworkCause } from '../destinations/the-trade-desk-crm/errors'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
+import type { FailureDetails } from './outcomes'
 import { ADVERTISER_ENV, TOKEN_ENV } from '../cli/command-line'
 
 /**
@@ -40,30 +42,51 @@ export function inRunnerWords(reason: string): string {
   return reason.replace(/\s*Segment will retry[^.]*\./g, '')
 }
 
-/** What to do about the events of one upload group the destination refused. */
-export function eventFailureMessage(code: string, status: number, target: Target): string {
+/** A failed group as its events' results say it: the code, the status, the destination's reason and its data. */
+export interface EventFailure {
+  code: string
+  status: number
+  reason: string
+  details: FailureDetails
+}
+
+/**
+ * What to do about the events of one upload group that did not go out, in the runner's words: which option or
+ * environment variable to change, who refused (The Trade Desk, or the runner's own check before anything was
+ * sent), and for what TTD or the network did, where and after how many attempts.
+ */
+export function eventFailureMessage(failure: EventFailure, target: Target, attempts = 1): string {
+  const { code, details } = failure
+  const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
+  const call = details.operation ?? 'upload'
+  const status = details.ttdStatus ? ` (status ${details.ttdStatus})` : ''
+  const later = 'Run it again later: the first batch of a run replaces the segment.'
   switch (code) {
-    case RESULT_CODES.belowMinimum:
+    case RESULT_CODES.heldForMinimum:
+    case 'BELOW_MINIMUM':
       return (
-        `Too few distinct people in one upload: The Trade Desk needs at least ${MIN_DISTINCT_IDENTIFIERS}, so ` +
-        'nothing of it was sent. Check that --pii-type fits the data (see the invalid identifiers), or sync a ' +
+        `Too few distinct people for one upload: The Trade Desk takes at least ${formatCount(MIN_DISTINCT_IDENTIFIERS)}, ` +
+        'so nothing of them was sent. Check that --pii-type fits the data (see the invalid identifiers), or sync a ' +
         'larger audience.'
       )
-    case RESULT_CODES.phoneInEu:
-      return 'The Trade Desk takes no phone numbers for EU segments: use an email --pii-type, or --region US or APAC.'
-    case RESULT_CODES.ttdRejected:
-      if (status === 404) {
-        return target === 'real'
-          ? `The Trade Desk does not know the advertiser: check ${ADVERTISER_ENV}.`
-          : 'The sandbox does not know the advertiser.'
-      }
-      if (status === 409) {
-        return (
-          'Several segments of the advertiser have this name, so the runner cannot tell which to update: remove ' +
-          'the extras in The Trade Desk, or pass another --segment-name.'
-        )
-      }
-      return `The Trade Desk refused the segment's upload (${status}); ${MAPPING_OPTIONS} (reason in --json).`
+    case 'PHONE_IN_EU':
+      return (
+        'The Trade Desk takes no phone numbers for EU segments, so the runner sent none: use an email --pii-type, ' +
+        'or --region US or APAC.'
+      )
+    case 'REGION_MISMATCH':
+      return (
+        `The segment of this name (CrmDataId ${details.crmDataId ?? 'unknown'}) is in Region ` +
+        `${details.segmentRegion ?? 'unknown'}, not ${details.requestedRegion ?? 'the one asked'}, so the runner ` +
+        `sent nothing: pass ${details.segmentRegion ? `--region ${details.segmentRegion}` : 'its --region'}, or ` +
+        'another --segment-name.'
+      )
+    case 'DUPLICATE_SEGMENT_NAME':
+      return (
+        `${details.crmDataIds?.length ?? 'Several'} segments of the advertiser have this name ` +
+        `(CrmDataIds ${(details.crmDataIds ?? []).join(', ')}), so the runner cannot tell which to update and sent ` +
+        'nothing: remove the extras in The Trade Desk, or pass another --segment-name.'
+      )
     case RESULT_CODES.blankSegmentName:
     case RUNNER_CODES.noSegmentName:
       return (
@@ -71,9 +94,39 @@ export function eventFailureMessage(code: string, status: number, target: Target
         'pass --segment-name.'
       )
     case RUNNER_CODES.mapping:
-      return `The event does not fit the action's fields; ${MAPPING_OPTIONS} (reason in --json).`
+      return `The event does not fit the action's fields; ${MAPPING_OPTIONS} (${failure.reason})`
+    case 'TTD_TOKEN_REJECTED':
+    case 'TTD_FORBIDDEN':
+      return target === 'real'
+        ? `The Trade Desk refused the token or its rights on the advertiser: set a current long-lived token in ` +
+            `${TOKEN_ENV} and check ${ADVERTISER_ENV}.`
+        : 'The sandbox refused the token the runner gave it.'
+    case 'TTD_ADVERTISER_NOT_FOUND':
+      return target === 'real'
+        ? `The Trade Desk does not know the advertiser: check ${ADVERTISER_ENV}.`
+        : 'The sandbox does not know the advertiser.'
+    case 'TTD_SEGMENT_NOT_FOUND':
+      return 'The Trade Desk no longer knows the segment (was it deleted?): run again to look it up or create it anew.'
+    case 'TTD_UNREACHABLE':
+      return (
+        `Could not reach ${details.host ?? 'The Trade Desk'}${tries}: ${describeNetwork(details.network as NetworkCause)}. ` +
+        `Check --api-url and the network. ${later}`
+      )
+    case 'TTD_UNAVAILABLE':
+      return `The Trade Desk failed to ${call}${status}${tries}: an outage on its side. ${later}`
+    case 'TTD_RATE_LIMITED':
+      return `The Trade Desk kept asking to slow down (429) for ${call}${tries}. ${later}`
+    case 'TTD_UNREADABLE':
+      return `The Trade Desk's answer to ${call} could not be read${tries}. ${later}`
+    case 'TTD_UPLOAD_URL_EXPIRED':
+      return `The upload location refused the file${status}${tries}; it had probably expired. ${later}`
+    case 'SEGMENT_BUSY':
+      return `Another process held the segment's claim for too long${tries}. ${later}`
+    case 'STORE_FAILED':
+      return `The coordination Redis failed during the sync${tries}; nothing more was sent. ${later}`
     default:
-      return `The upload of these events failed (${code}, status ${status}); reason in --json.`
+      // TTD's own refusals (TTD_REJECTED, an unsafe upload location, anything new): its reason, as it said it.
+      return failure.reason || `The upload of these events failed (${code}, status ${failure.status}).`
   }
 }
 

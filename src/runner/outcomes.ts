@@ -1,6 +1,7 @@
 import { resolveAudienceMembership, type Result, type SegmentEvent } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
 import { isAudienceMember } from '../destinations/the-trade-desk-crm/syncAudience/membership'
+import { segmentRetries } from '../destinations/the-trade-desk-crm/errors'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
 
 export type MultiStatusEntry = NonNullable<Result['multistatus']>[number]
@@ -18,10 +19,41 @@ export type Outcome =
   | { kind: 'exited' }
   | { kind: 'not-subscribed' }
   | { kind: 'invalid'; reason: string }
-  /** The destination refused the event's group; `code` is its stable reason code. */
-  | { kind: 'failed'; code: string; status: number; reason: string }
+  /**
+   * Held back below TTD's minimum (`HELD_FOR_MINIMUM`): Segment would retry it; the runner sends it again once the
+   * rest of the input went out, and if it is still held then, its people are too few.
+   */
+  | { kind: 'held'; reason: string; heldIdentifiers: number }
+  /**
+   * The destination refused or could not upload the event's group: `code` is its stable reason code, `details` the
+   * failure's data (the call, host, network cause, TTD's status, CrmDataIds), `retryable` whether Segment would
+   * send it again (its status).
+   */
+  | {
+      kind: 'failed'
+      code: string
+      status: number
+      reason: string
+      retryable: boolean
+      details: FailureDetails
+      /** How many times the runner sent it (set by the runner after its retries). */
+      attempts?: number
+    }
   /** actions-core's own schema check refused the mapped event before the destination saw it. */
   | { kind: 'unmapped'; reason: string; code?: string }
+
+/** What a failed group's entry says beside its code: never an identifier. */
+export interface FailureDetails {
+  operation?: string
+  host?: string
+  network?: string
+  ttdStatus?: number
+  stored?: string
+  crmDataIds?: string[]
+  crmDataId?: string
+  segmentRegion?: string
+  requestedRegion?: string
+}
 
 /** What actions-core answers for an event the subscription filtered out before the action ran (a fixed text). */
 const SUBSCRIPTION_MISMATCH = 'Payload is either invalid or does not match the subscription'
@@ -43,20 +75,55 @@ export function classify(entry: MultiStatusEntry | undefined, event: SegmentEven
     case RESULT_CODES.uploaded: {
       const receipt = readReceipt(body)
       if (receipt) return { kind: 'uploaded', ...receipt }
-      return { kind: 'failed', code: 'NO_RECEIPT', status: entry.status, reason: 'The upload receipt is incomplete.' }
+      return noReceipt(entry.status, 'The upload receipt is incomplete.')
     }
     case RESULT_CODES.notInAudience:
       return { kind: 'exited' }
     case RESULT_CODES.invalidIdentifier:
       return { kind: 'invalid', reason: message }
+    case RESULT_CODES.heldForMinimum:
+      return {
+        kind: 'held',
+        reason: message,
+        heldIdentifiers: typeof body.heldIdentifiers === 'number' ? body.heldIdentifiers : 0
+      }
     case undefined:
       if (entry.status >= 200 && entry.status < 300) {
-        return { kind: 'failed', code: 'NO_RECEIPT', status: entry.status, reason: 'Success without a reason code.' }
+        return noReceipt(entry.status, 'Success without a reason code.')
       }
       return { kind: 'unmapped', reason: message || `Failed with status ${entry.status}.` }
     default:
-      return { kind: 'failed', code: String(body.code), status: entry.status, reason: message }
+      return {
+        kind: 'failed',
+        code: String(body.code),
+        status: entry.status,
+        reason: message,
+        retryable: segmentRetries(entry.status),
+        details: detailsOf(body)
+      }
   }
+}
+
+function detailsOf(body: Record<string, unknown>): FailureDetails {
+  const details: FailureDetails = {}
+  for (const key of [
+    'operation',
+    'host',
+    'network',
+    'stored',
+    'crmDataId',
+    'segmentRegion',
+    'requestedRegion'
+  ] as const) {
+    if (typeof body[key] === 'string') details[key] = body[key] as string
+  }
+  if (typeof body.ttdStatus === 'number') details.ttdStatus = body.ttdStatus
+  if (Array.isArray(body.crmDataIds)) details.crmDataIds = body.crmDataIds.map(String)
+  return details
+}
+
+function noReceipt(status: number, reason: string): Outcome {
+  return { kind: 'failed', code: 'NO_RECEIPT', status, reason, retryable: false, details: {} }
 }
 
 function isSubscriptionMismatch(entry: MultiStatusEntry): boolean {

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   Destination,
-  RetryableError,
   transform,
   type DestinationDefinition,
   type JSONObject,
@@ -25,6 +24,10 @@ export interface BatchProgress {
   /** Identifiers this batch uploaded (distinct within the batch). */
   uploaded: number
   leftOut: number
+  /** Events held back below TTD's minimum, sent again in the run's last round. */
+  held?: number
+  /** For the last round: the batches whose held events it sends again. */
+  heldFrom?: number[]
   attempts: number
   folded?: number
   error?: string
@@ -67,10 +70,26 @@ export interface SyncRequest {
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 4_000]
 
 /**
+ * Failures after which the next batches cannot do better: the token or the advertiser is wrong, or TTD kept
+ * failing through the runner's retries (a later batch would build on a segment whose content is not what it
+ * should be: its Replace may not have happened).
+ */
+const STOPPING_CODES = new Set(['TTD_TOKEN_REJECTED', 'TTD_FORBIDDEN', 'TTD_ADVERTISER_NOT_FOUND'])
+
+/** Events of the input with where they came from. */
+interface Sendable {
+  events: SegmentEvent[]
+  lineNumbers: number[]
+}
+
+/**
  * Sends each batch through actions-core's `Destination.onBatch`, as Segment's runtime does, and tallies
- * the per-event results into a summary. Only counts survive a batch: memory depends on the batch size,
- * not on the input's length. A batch that throws (rejected token, retries exhausted) stops the sync,
- * because the batches after it would build on a segment whose content is not what it should be.
+ * the per-event results into a summary. Like Segment, the runner sends again what the destination answered with a
+ * retryable status: events that failed for a reason a retry may fix, a few times with the retry delays, and events
+ * held back below TTD's minimum, once the rest of the input went out (a later batch may have opened the sync's
+ * window, or brought the held people to the minimum). Only counts survive a batch: memory depends on the batch
+ * size, not on the input's length. A batch that throws, or whose events failed in a way no later batch can mend,
+ * stops the sync.
  */
 export async function runSync(request: SyncRequest): Promise<SyncSummary> {
   const now = request.now ?? Date.now
@@ -87,64 +106,175 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
   }
   const secrets = [String(request.settings.auth_token ?? ''), ...(request.secrets ?? [])].filter((s) => s.length > 0)
   const tally = new SyncTally(secrets, request.target ?? 'sandbox', request.onReject)
-  const delays = request.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
+  const send = (events: SegmentEvent[]) => sendWithRetries(destination, events, settings, request)
+  const held: Sendable & { from: number[] } = { events: [], lineNumbers: [], from: [] }
   let batchNumber = 0
+  let stopped = false
+  let position: InputBatch['position'] | undefined
 
   for await (const batch of request.batches) {
     tally.addUnreadable(batch.unreadable)
     tally.addRefused(batch.refused)
     if (batch.events.length === 0) continue
     batchNumber++
+    position = batch.position
     request.onBatchStart?.(batchNumber, batch.position)
 
-    const attempt = await sendWithRetries(destination, batch.events, settings, request, delays)
-    // actions-core keeps every request and response (upload bodies included): let them go after each batch.
-    destination.responses.splice(0)
+    const attempt = await send(batch.events)
     if (!attempt.ok) {
-      const message = tally.batchFailed(batchNumber, batch.lineNumbers, attempt.error, attempt.attempts)
-      request.onProgress?.({
-        batch: batchNumber,
-        events: batch.events.length,
-        mergeModes: [],
-        uploaded: 0,
-        leftOut: batch.events.length,
-        attempts: attempt.attempts,
-        error: message,
-        position: batch.position
-      })
+      failBatch(tally, request, batchNumber, batch, attempt)
+      stopped = true
       break
     }
-
-    const outcomes = outcomesOf(attempt.results, batch.events, request.mapping)
-    const recorded = tally.recordBatch(batchNumber, batch.events, batch.lineNumbers, outcomes, batch.folded)
+    const mine = keepHeldBack(attempt.outcomes, batch, held, batchNumber)
+    const recorded = tally.recordBatch(batchNumber, mine.events, mine.lineNumbers, mine.outcomes, {
+      folded: batch.folded,
+      held: batch.events.length - mine.events.length
+    })
     request.onProgress?.({ ...recorded, attempts: attempt.attempts, position: batch.position })
+    const stopping = stoppingFailure(mine.outcomes)
+    if (stopping) {
+      tally.stopAt(batchNumber, stopping)
+      stopped = true
+      break
+    }
     if (request.signal?.aborted) break
+  }
+
+  // The last round: held events once more. Whatever is still held now is too few for TTD.
+  if (held.events.length > 0) {
+    if (stopped || request.signal?.aborted) {
+      tally.recordBatch(++batchNumber, held.events, held.lineNumbers, heldOutcomes(held.events.length), {
+        heldFrom: held.from
+      })
+    } else {
+      await sendHeldAgain(held, ++batchNumber, tally, request, send, position)
+    }
   }
 
   return tally.summary(now() - started, request.signal?.aborted === true)
 }
 
-type Attempt = { ok: true; results: Result[]; attempts: number } | { ok: false; error: unknown; attempts: number }
+/** Events still held when the run ends without their last round. */
+function heldOutcomes(count: number): Outcome[] {
+  const reason = "Held back below The Trade Desk's minimum; the run ended before it could be sent again."
+  return new Array<Outcome>(count).fill({ kind: 'held', reason, heldIdentifiers: 0 })
+}
 
+async function sendHeldAgain(
+  held: Sendable & { from: number[] },
+  batchNumber: number,
+  tally: SyncTally,
+  request: SyncRequest,
+  send: (events: SegmentEvent[]) => Promise<Attempt>,
+  position: InputBatch['position'] | undefined
+): Promise<void> {
+  if (position) request.onBatchStart?.(batchNumber, position)
+  const attempt = await send(held.events)
+  if (!attempt.ok) {
+    failBatch(tally, request, batchNumber, { ...held, position }, attempt)
+    return
+  }
+  const recorded = tally.recordBatch(batchNumber, held.events, held.lineNumbers, attempt.outcomes, {
+    heldFrom: held.from
+  })
+  request.onProgress?.({ ...recorded, attempts: attempt.attempts, position })
+}
+
+/** Moves the batch's held events to the last round; returns the rest, which this batch records. */
+function keepHeldBack(
+  outcomes: Outcome[],
+  batch: Sendable,
+  held: Sendable & { from: number[] },
+  batchNumber: number
+): Sendable & { outcomes: Outcome[] } {
+  if (!outcomes.some((outcome) => outcome.kind === 'held')) return { ...batch, outcomes }
+  const mine: Sendable & { outcomes: Outcome[] } = { events: [], lineNumbers: [], outcomes: [] }
+  outcomes.forEach((outcome, i) => {
+    const into = outcome.kind === 'held' ? held : mine
+    into.events.push(batch.events[i])
+    into.lineNumbers.push(batch.lineNumbers[i])
+    if (outcome.kind !== 'held') mine.outcomes.push(outcome)
+  })
+  held.from.push(batchNumber)
+  return mine
+}
+
+function stoppingFailure(outcomes: Outcome[]): Extract<Outcome, { kind: 'failed' }> | undefined {
+  for (const outcome of outcomes) {
+    if (outcome.kind === 'failed' && (outcome.retryable || STOPPING_CODES.has(outcome.code))) return outcome
+  }
+  return undefined
+}
+
+function failBatch(
+  tally: SyncTally,
+  request: SyncRequest,
+  batchNumber: number,
+  batch: Sendable & { position?: InputBatch['position'] },
+  attempt: Extract<Attempt, { ok: false }>
+): void {
+  const message = tally.batchFailed(batchNumber, batch.lineNumbers, attempt.error, attempt.attempts)
+  request.onProgress?.({
+    batch: batchNumber,
+    events: batch.events.length,
+    mergeModes: [],
+    uploaded: 0,
+    leftOut: batch.events.length,
+    attempts: attempt.attempts,
+    error: message,
+    position: batch.position
+  })
+}
+
+type Attempt = { ok: true; outcomes: Outcome[]; attempts: number } | { ok: false; error: unknown; attempts: number }
+
+/**
+ * One invocation per attempt, then, as Segment does, the events whose answer has a retryable status for a reason
+ * a retry may fix (not the held ones: see runSync) are sent again after each of the retry delays. A thrown error
+ * fails the whole batch at once: the destination throws only for problems no retry fixes (a bug, a setting).
+ */
 async function sendWithRetries(
   destination: Destination,
   events: SegmentEvent[],
   settings: JSONObject,
-  stores: Pick<SyncRequest, 'state' | 'engageDestinationCache'>,
-  delays: number[]
+  request: SyncRequest
 ): Promise<Attempt> {
-  const { engageDestinationCache } = stores
-  for (let attempt = 1; ; attempt++) {
+  const delays = request.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
+  const outcomes = new Array<Outcome>(events.length)
+  let pending = events.map((_, i) => i)
+  let attempts = 0
+  for (;;) {
+    attempts++
+    let results: Result[]
     try {
-      const results = await stores.state.run((stateContext) =>
-        destination.onBatch(events, settings, { stateContext, engageDestinationCache })
+      results = await request.state.run((stateContext) =>
+        destination.onBatch(
+          pending.map((i) => events[i]),
+          settings,
+          { stateContext, engageDestinationCache: request.engageDestinationCache }
+        )
       )
-      return { ok: true, results, attempts: attempt }
     } catch (error) {
-      const retryable = error instanceof RetryableError
-      if (!retryable || attempt > delays.length) return { ok: false, error, attempts: attempt }
-      await sleep(delays[attempt - 1])
+      return { ok: false, error, attempts }
+    } finally {
+      // actions-core keeps every request and response (upload bodies included): let them go after each attempt.
+      destination.responses.splice(0)
     }
+    const answered = outcomesOf(
+      results,
+      pending.map((i) => events[i]),
+      request.mapping
+    )
+    pending.forEach(
+      (index, j) => (outcomes[index] = { ...answered[j], ...(answered[j].kind === 'failed' ? { attempts } : {}) })
+    )
+    pending = pending.filter((index) => {
+      const outcome = outcomes[index]
+      return outcome.kind === 'failed' && outcome.retryable
+    })
+    if (pending.length === 0 || attempts > delays.length) return { ok: true, outcomes, attempts }
+    await sleep(delays[attempts - 1])
   }
 }
 

@@ -208,15 +208,12 @@ async function connect(api: ApiTarget, deps: RunnerDeps, keep: boolean): Promise
   }
 }
 
-function definitionFor(connection: Connection, coordinated: boolean) {
+function definitionFor(connection: Connection) {
   return createTheTradeDeskCrm({
     apiBaseUrl: connection.apiBaseUrl,
     // Plain-http drop URLs are acceptable only from a sandbox: the one this process runs, or one on this
     // machine that --api-url itself reaches over plain http.
-    allowLoopbackHttpDrops: connection.sandbox !== undefined || isLoopbackHttp(connection.apiBaseUrl),
-    // Alone, the runner sends its batches one after another: a short batch that would start the sync has no
-    // other batch to wait for, so it fails at once. Beside other processes (--coordinate) it is deferred.
-    shortBatchDeferralMs: coordinated ? undefined : 0
+    allowLoopbackHttpDrops: connection.sandbox !== undefined || isLoopbackHttp(connection.apiBaseUrl)
   })
 }
 
@@ -257,7 +254,7 @@ function notConnected(out: Output, problem: ConnectionProblem, target: TargetSum
 async function runCheck(mode: CheckMode, api: ApiTarget, out: Output, deps: RunnerDeps): Promise<number> {
   const connection = await connect(api, deps, false)
   try {
-    const definition = definitionFor(connection, false)
+    const definition = definitionFor(connection)
     const settings = settingsFor(connection)
     const problem = await checkConnection(definition, settings, checkContext(connection))
     if (problem) return notConnected(out, problem, connection.summary)
@@ -365,7 +362,7 @@ async function runSyncCommand(
     }
 
     connection = await connect(options.api, deps, options.keepSandbox)
-    const definition = definitionFor(connection, cache !== undefined)
+    const definition = definitionFor(connection)
     const settings = settingsFor(connection)
     const secrets = [connection.token]
 

@@ -88,9 +88,11 @@ export function formatProgress(progress: BatchProgress): string {
   const modes = progress.mergeModes.length > 0 ? progress.mergeModes.join('+') : 'no upload'
   const folded = progress.folded ? ` (${formatCount(progress.folded)} beyond --batch-size, folded in)` : ''
   const where = progress.position ? `; ${formatPosition(progress.position)}` : ''
+  const held = progress.held ? `, ${formatCount(progress.held)} held below the minimum for the last round` : ''
+  const from = progress.heldFrom ? ` (held from batch ${progress.heldFrom.join(', ')})` : ''
   return (
-    `batch ${progress.batch}: ${count(progress.events, 'event')}${folded}, ${modes}, ` +
-    `${formatCount(progress.uploaded)} uploaded, ${formatCount(progress.leftOut)} left out${retries}${where}`
+    `batch ${progress.batch}: ${count(progress.events, 'event')}${from}${folded}, ${modes}, ` +
+    `${formatCount(progress.uploaded)} uploaded, ${formatCount(progress.leftOut)} left out${held}${retries}${where}`
   )
 }
 

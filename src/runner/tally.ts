@@ -36,6 +36,13 @@ export interface BatchSummary {
   uploaded: number
   /** Events beyond --batch-size folded into this (last) batch so that no batch fell under TTD's minimum. */
   folded?: number
+  /**
+   * Events held back below TTD's minimum: sent again once the rest of the input went out, and counted there (in the
+   * record whose `heldFrom` names this batch).
+   */
+  held?: number
+  /** For the run's last round: the batches whose held events it sends again. */
+  heldFrom?: number[]
   error?: string
 }
 
@@ -177,7 +184,7 @@ export class SyncTally {
     events: SegmentEvent[],
     lineNumbers: number[],
     outcomes: Outcome[],
-    folded: number
+    extra: { folded?: number; held?: number; heldFrom?: number[] } = {}
   ): BatchSummary & { leftOut: number } {
     const mergeModes: MergeMode[] = []
     let uploaded = 0
@@ -195,10 +202,23 @@ export class SyncTally {
     if (mergeModes.includes('Replace')) this.replaced = true
     this.events += events.length
     this.uploaded += uploaded
-    const summary: BatchSummary = { batch, events: events.length, mergeModes, uploaded }
-    if (folded > 0) summary.folded = folded
+    // The batch as it was sent; its held events are counted in the record of the round that sends them again.
+    const summary: BatchSummary = { batch, events: events.length + (extra.held ?? 0), mergeModes, uploaded }
+    if (extra.folded) summary.folded = extra.folded
+    if (extra.held) summary.held = extra.held
+    if (extra.heldFrom) summary.heldFrom = extra.heldFrom
     this.batches.push(summary)
     return { ...summary, leftOut: events.length - uploaded }
+  }
+
+  /**
+   * The sync stops after this batch, for this failure of its events: what follows would build on a segment that is
+   * not what it should be. The batch's record says why.
+   */
+  stopAt(batch: number, failure: Extract<Outcome, { kind: 'failed' }>): void {
+    this.stoppedAtBatch = batch
+    const record = this.batches.find((summary) => summary.batch === batch)
+    if (record) record.error = eventFailureMessage(failure, this.target, failure.attempts)
   }
 
   /** Every event of a batch that threw failed with it; returns the message as the summary shows it. */
@@ -344,17 +364,24 @@ export class SyncTally {
       case 'not-subscribed':
         this.leftOut.notSubscribed++
         return
+      case 'held': {
+        this.leftOut.belowMinimum++
+        const failure = { code: RESULT_CODES.heldForMinimum, status: 503, reason: outcome.reason, details: {} }
+        const message = eventFailureMessage(failure, this.target)
+        this.onReject(line, failure.code, message)
+        return this.noteFailure(failure.code, message, this.clean(outcome.reason), 1, line)
+      }
       case 'failed': {
         if (outcome.code === 'BELOW_MINIMUM') this.leftOut.belowMinimum++
         else this.leftOut.failed++
-        const message = eventFailureMessage(outcome.code, outcome.status, this.target)
+        const message = eventFailureMessage(outcome, this.target, outcome.attempts)
         this.onReject(line, outcome.code, message)
         return this.noteFailure(outcome.code, message, this.clean(outcome.reason), 1, line)
       }
       case 'unmapped': {
         this.leftOut.failed++
         const code = outcome.code ?? 'MAPPING'
-        const message = eventFailureMessage(code, 400, this.target)
+        const message = eventFailureMessage({ code, status: 400, reason: outcome.reason, details: {} }, this.target)
         this.onReject(line, code, message)
         return this.noteFailure(code, message, this.clean(outcome.reason), 1, line)
       }

@@ -298,6 +298,11 @@ function ttdMessage(error: HTTPError, token: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Wording.
 
+/** How a call without an answer ended, in words ("the connection was refused"). */
+export function describeNetwork(cause: NetworkCause | undefined): string {
+  return NETWORK_WORDS[cause ?? 'reset'] ?? NETWORK_WORDS.reset
+}
+
 const NETWORK_WORDS: Record<NetworkCause, string> = {
   dns: 'the host name could not be resolved',
   refused: 'the connection was refused',
@@ -311,7 +316,7 @@ function describeTtdFailure(f: TtdFailure, advertiserId: string): string {
   const call = `"${f.operation}"`
   switch (f.code) {
     case 'TTD_UNREACHABLE':
-      return `Could not reach The Trade Desk for ${call} at ${f.host}: ${NETWORK_WORDS[f.network ?? 'reset']}.`
+      return `Could not reach The Trade Desk for ${call} at ${f.host}: ${describeNetwork(f.network)}.`
     case 'TTD_UNAVAILABLE':
       return `The Trade Desk failed to ${f.operation} (${f.status}): an outage on its side.`
     case 'TTD_RATE_LIMITED':
@@ -439,7 +444,7 @@ function unreachableReason(error: TtdError): string {
     case 'TTD_UNAVAILABLE':
       return `it failed with ${error.status}`
     default:
-      return NETWORK_WORDS[error.network ?? 'reset']
+      return `${describeNetwork(error.network)} at ${error.host}`
   }
 }
 

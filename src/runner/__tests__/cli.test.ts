@@ -147,7 +147,7 @@ describe('the runner command', () => {
 
     expect(result.code).toBe(EXIT_NOTHING_UPLOADED)
     expect(result.stdout).toMatch(/below the 1,500 minimum\s+200/)
-    expect(result.stdout).toContain('200 x Too few distinct people in one upload')
+    expect(result.stdout).toContain('200 x Too few distinct people for one upload')
     expect(result.stdout).toMatch(/Result: {6}NOTHING UPLOADED\n {2}Nothing was uploaded: 200 people were in the/)
     expect(harness.sandbox.drops()).toHaveLength(0)
   })

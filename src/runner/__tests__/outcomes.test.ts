@@ -58,16 +58,19 @@ describe('classify', () => {
 
   it('keeps the code, status and reason of a refusal', () => {
     const tooFew = 'Any wording at all'
-    expect(classify(error(400, tooFew, RESULT_CODES.belowMinimum), entered)).toEqual({
+    expect(classify(error(400, tooFew, 'BELOW_MINIMUM'), entered)).toEqual({
       kind: 'failed',
       code: 'BELOW_MINIMUM',
       status: 400,
-      reason: tooFew
+      reason: tooFew,
+      retryable: false,
+      details: {}
     })
-    expect(classify(error(409, '2 CRM segments are named x', RESULT_CODES.ttdRejected), entered)).toMatchObject({
+    expect(classify(error(409, '2 CRM segments are named x', 'DUPLICATE_SEGMENT_NAME'), entered)).toMatchObject({
       kind: 'failed',
-      code: 'TTD_REJECTED',
-      status: 409
+      code: 'DUPLICATE_SEGMENT_NAME',
+      status: 409,
+      retryable: false
     })
     expect(classify({ status: 200, sent: {}, body: { unexpected: true } }, entered).kind).toBe('failed')
     expect(classify({ status: 200, sent: {}, body: { code: RESULT_CODES.uploaded } }, entered).kind).toBe('failed')

@@ -31,12 +31,7 @@ function sync(
     signal?: AbortSignal
   } = {}
 ): Promise<SyncSummary> {
-  // As the runner alone does: no deferral of a short first batch, since no other batch runs beside it.
-  const definition = createTheTradeDeskCrm({
-    apiBaseUrl: target.apiBaseUrl,
-    allowLoopbackHttpDrops: true,
-    shortBatchDeferralMs: 0
-  })
+  const definition = createTheTradeDeskCrm({ apiBaseUrl: target.apiBaseUrl, allowLoopbackHttpDrops: true })
   const mapping: JSONObject = {
     ...(defaultValues(definition.actions.syncAudience.fields) as JSONObject),
     pii_type: 'EmailHashedUnifiedId2',
@@ -139,6 +134,30 @@ describe('runSync against the sandbox', () => {
     expect(target.members(segment.crmDataId)).toEqual(keysOf(day2.memberEmails))
   })
 
+  it('holds a batch thinned below the minimum, sends its people with the next one, and reports them in the last round', async () => {
+    const target = await sandboxWith()
+    // Batch 1: 1,400 people and 100 invalid addresses; batch 2: 1,500 more people.
+    const first = audienceMix({ members: 1400, invalid: 100, tag: 'thin' })
+    const second = audienceMix({ members: 1500, tag: 'full' })
+
+    const summary = await sync(target, [...first.events, ...second.events], { batchSize: 1500 })
+
+    expect(summary.batches).toEqual([
+      { batch: 1, events: 1500, mergeModes: [], uploaded: 0, held: 1400 },
+      { batch: 2, events: 1500, mergeModes: ['Replace'], uploaded: 1500 },
+      { batch: 3, events: 1400, mergeModes: ['Add'], uploaded: 1400, heldFrom: [1] }
+    ])
+    const [segment] = target.segments()
+    // The Replace carried batch 1's held people; the last round's Add was topped up to the minimum.
+    expect(target.drops(segment.crmDataId).map((drop) => [drop.mergeMode, drop.distinctCount])).toEqual([
+      ['Replace', 2900],
+      ['Add', 1500]
+    ])
+    expect(target.members(segment.crmDataId)).toEqual(keysOf([...first.memberEmails, ...second.memberEmails]))
+    expect(summary).toMatchObject({ result: 'ok', uploaded: 2900, events: 3000 })
+    expect(summary.leftOut).toMatchObject({ invalid: 100, belowMinimum: 0, failed: 0 })
+  })
+
   it('replaces once and adds the other batches of one sync, keeping every member', async () => {
     const target = await sandboxWith()
     const { events, memberEmails } = audienceMix({ members: 4800 })
@@ -165,28 +184,37 @@ describe('runSync against the sandbox', () => {
     expect(summary.result).toBe('nothing-uploaded')
     expect(summary.leftOut).toMatchObject({ failed: 1600, exited: 5 })
     expect(summary.failures).toHaveLength(1)
-    expect(summary.failures[0]).toMatchObject({ code: 'TTD_REJECTED', count: 1600, lineNumbers: [1, 2, 3, 4, 5] })
-    // The runner's words say what to do here; the destination's reason is kept beside them.
+    expect(summary.failures[0]).toMatchObject({
+      code: 'DUPLICATE_SEGMENT_NAME',
+      count: 1600,
+      lineNumbers: [1, 2, 3, 4, 5]
+    })
+    // The runner's words say what to do here, as its own check, never TTD's; the destination's reason beside them.
+    expect(summary.failures[0].message).toMatch(/so the runner cannot tell which to update and sent nothing/)
     expect(summary.failures[0].message).toMatch(/remove the extras in The Trade Desk, or pass another --segment-name/)
     expect(summary.failures[0].reason).toMatch(/2 CRM segments .* are named "runner_test_audience"/)
     expect(summary.explanation).toMatch(/^Nothing was uploaded: 1,600 people were in the audience but none reached/)
   })
 
-  it('uploads nothing below 1,500 distinct people, duplicates not counting', async () => {
+  it('uploads nothing below 1,500 distinct people, duplicates not counting: held, sent again once, then too few', async () => {
     const target = await sandboxWith()
     const summary = await sync(target, audienceMix({ members: 1499, duplicates: 300 }).events)
 
-    // The minimum is checked before any request: not even the segment is looked up.
-    expect(target.requests).toHaveLength(0)
+    // A held batch only looks its segment up (to find an open sync window); it never creates one or uploads.
+    expect(new Set(target.requests.map((request) => request.route))).toEqual(new Set(['list']))
     expect(target.segments()).toHaveLength(0)
     expect(summary.result).toBe('nothing-uploaded')
+    expect(summary.batches).toEqual([
+      { batch: 1, events: 1799, mergeModes: [], uploaded: 0, held: 1799 },
+      { batch: 2, events: 1799, mergeModes: [], uploaded: 0, heldFrom: [1] }
+    ])
     expect(summary.leftOut.belowMinimum).toBe(1799)
     expect(summary.uploaded).toBe(0)
-    expect(summary.failures[0]).toMatchObject({ code: 'BELOW_MINIMUM', count: 1799 })
+    expect(summary.failures[0]).toMatchObject({ code: 'HELD_FOR_MINIMUM', count: 1799 })
     expect(summary.failures[0].message).toMatch(
-      /^Too few distinct people in one upload: The Trade Desk needs at least 1500/
+      /^Too few distinct people for one upload: The Trade Desk takes at least 1,500/
     )
-    expect(summary.failures[0].reason).toMatch(/^Too few distinct identifiers to upload: 1499 found/)
+    expect(summary.failures[0].reason).toMatch(/this sync has 1,499 so far for this segment/)
   })
 
   it('finds the segment on the third listing page and reuses it', async () => {
@@ -230,11 +258,11 @@ describe('runSync against the sandbox', () => {
     expect(exhausted.ok).toBe(false)
     expect(exhausted.stoppedAtBatch).toBe(1)
     expect(exhausted.batches[0].error).toBe(
-      'The Trade Desk kept failing (status 503); the runner tried 3 times and gave up. Run it again later: the ' +
-        'first batch of a run replaces the segment.'
+      'The Trade Desk failed to request an upload location (status 503) after 3 attempts: an outage on its side. ' +
+        'Run it again later: the first batch of a run replaces the segment.'
     )
-    expect(exhausted.failures[0]).toMatchObject({ code: 'RETRIES_EXHAUSTED', count: 1500 })
-    expect(exhausted.failures[0].reason).toMatch(/failed to "request an upload location" \(503\)/)
+    expect(exhausted.failures[0]).toMatchObject({ code: 'TTD_UNAVAILABLE', count: 1500 })
+    expect(exhausted.failures[0].reason).toMatch(/failed to request an upload location \(503\)/)
     expect(target.requests.filter((r) => r.route === 'drop' && r.status === 503)).toHaveLength(1 + 3)
   })
 
@@ -254,7 +282,7 @@ describe('runSync against the sandbox', () => {
       'The Trade Desk refused the token or its rights on the advertiser: set a current long-lived token in ' +
         'TTD_AUTH_TOKEN and check TTD_ADVERTISER_ID.'
     )
-    expect(summary.failures[0]).toMatchObject({ code: 'AUTHENTICATION' })
+    expect(summary.failures[0]).toMatchObject({ code: 'TTD_TOKEN_REJECTED' })
     expect(summary.failures[0].reason).toMatch(/rejected the API token \(401\)\. Check the Auth Token setting/)
     expect(summary.leftOut.failed).toBe(1500)
     expect(JSON.stringify(summary)).not.toContain('not-the-sandbox-token')
