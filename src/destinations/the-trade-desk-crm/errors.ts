@@ -428,8 +428,8 @@ export function toFailureEntry(error: SyncFailure): FailureEntry {
 export function forConnectionTest(error: unknown): Error {
   if (!(error instanceof TtdError) || !error.retryable) return toSegmentError(error)
   return new IntegrationError(
-    `Cannot reach The Trade Desk to test the connection (${unreachableReason(error)}). This is not a ` +
-      'problem with the Auth Token or the Advertiser ID: test the connection again in a few minutes.',
+    `Cannot reach The Trade Desk at ${error.host} to test the connection (${unreachableReason(error)}). This is ` +
+      'not a problem with the Auth Token or the Advertiser ID: test the connection again in a few minutes.',
     'TTD_UNREACHABLE',
     503
   )
@@ -444,7 +444,7 @@ function unreachableReason(error: TtdError): string {
     case 'TTD_UNAVAILABLE':
       return `it failed with ${error.status}`
     default:
-      return `${describeNetwork(error.network)} at ${error.host}`
+      return describeNetwork(error.network)
   }
 }
 

@@ -3,8 +3,9 @@
  * HTTP: for each TTD call and each fault, the outcome Segment sees, and proof that nothing is reported
  * as uploaded unless the sandbox stored it, and that neither the token nor a raw email leaks.
  */
-import { createTestIntegration, RetryableError, type Logger } from '@segment/actions-core'
+import { createTestIntegration, type Logger } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
+import { segmentRetries } from '../../destinations/the-trade-desk-crm/errors'
 import { engageEvent } from '../../testing/engage-events'
 import { startSandbox, type BrokenBody, type FaultRule, type Sandbox, type SandboxRoute } from '../../sandbox'
 
@@ -134,7 +135,11 @@ async function runWithFault(
   } catch (e) {
     error = e
   }
-  const multistatus = (integration.results[0]?.multistatus ?? []) as { status: number; errormessage?: string }[]
+  const multistatus = (integration.results[0]?.multistatus ?? []) as {
+    status: number
+    errormessage?: string
+    body?: { code?: string }
+  }[]
   const segment = sandbox.segments().find((s) => s.segmentName === name)
   return { error, multistatus, logLines, segment, name }
 }
@@ -147,9 +152,15 @@ describe.each(ROWS)('$route: $fault', (row) => {
     const stored = segment ? sandbox.members(segment.crmDataId).size : 0
 
     if (row.outcome.kind === 'retry') {
-      expect(error).toBeInstanceOf(RetryableError)
-      expect(statuses).toContain((error as RetryableError).status)
-      expect((error as Error).message).toMatch(/Segment will retry/)
+      // Every event answered with the same retryable status: Segment retries these events, the invocation returned.
+      expect(error).toBeUndefined()
+      expect(multistatus).toHaveLength(1600)
+      const answers = new Set(multistatus.map((r) => r.status))
+      expect(answers.size).toBe(1)
+      const [status] = answers
+      expect(statuses).toContain(status)
+      expect(segmentRetries(status)).toBe(true)
+      expect(multistatus[0].errormessage).toMatch(/Segment retries these events for up to four hours\.$/)
       expect(stored).toBe(0)
       // Segment's retry of the same batch, once TTD recovered, stores everyone in a single segment. It runs in
       // this same process, so nothing the failed batch left behind (a single-flight entry) may hold it up.
@@ -196,9 +207,9 @@ describe('an expired drop URL', () => {
     const row: Row = { route: 'upload', fault: 'expired', rule: { latencyMs: 1_500, times: 1 }, outcome: retry(503) }
     const options = { target: shortLived, uploadTimeoutBaseMs: 5_000 }
     const first = await runWithFault(row, 'Expired drop', options)
-    expect(first.error).toBeInstanceOf(RetryableError)
-    expect((first.error as RetryableError).status).toBe(503)
-    expect((first.error as Error).message).toContain('probably expired')
+    expect(first.error).toBeUndefined()
+    expect(first.multistatus[0]).toMatchObject({ status: 503, body: { code: 'TTD_UPLOAD_URL_EXPIRED' } })
+    expect(first.multistatus[0].errormessage).toContain('probably expired')
     expect(shortLived.drops().at(-1)?.status).toBe('expired')
     expect(first.segment && shortLived.members(first.segment.crmDataId).size).toBe(0)
 

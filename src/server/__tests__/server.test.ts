@@ -137,14 +137,18 @@ describe('POST /syncAudience', () => {
     expect((json as { error: string }).error).toMatch(/pii_type/)
   })
 
-  it('answers the whole batch 401 when TTD rejects the token', async () => {
+  it('answers every event 401 when TTD rejects the token: the batch ran, and each event says why it failed', async () => {
     const { status, json } = await call('POST', '/syncAudience', {
       settings: { ...settings, auth_token: 'rejected-token' },
       mapping: MAPPING,
       payload: audienceMix({ members: 1500 }).events
     })
-    expect(status).toBe(401)
-    expect(json).toMatchObject({ ok: false, error: expect.stringMatching(/Check the Auth Token setting/) })
+    expect(status).toBe(200)
+    const multistatus = json as { status: number; errormessage?: string; body?: { code?: string } }[]
+    expect(new Set(multistatus.map((entry) => `${entry.status} ${entry.body?.code}`))).toEqual(
+      new Set(['401 TTD_TOKEN_REJECTED'])
+    )
+    expect(multistatus[0].errormessage).toMatch(/Check the Auth Token setting/)
     expect(JSON.stringify(json)).not.toContain('rejected-token')
   })
 
@@ -219,7 +223,12 @@ describe('the audience routes', () => {
       audienceName: 'Twice'
     })
     expect(status).toBe(400)
-    expect(json).toMatchObject({ ok: false, code: 'TTD_REJECTED', status: 409, error: expect.stringMatching(/^2 CRM/) })
+    expect(json).toMatchObject({
+      ok: false,
+      code: 'DUPLICATE_SEGMENT_NAME',
+      status: 409,
+      error: expect.stringMatching(/^2 CRM/)
+    })
   })
 
   it('POST /getAudience answers the id while the segment exists, 400 with the reason when it does not', async () => {
@@ -254,7 +263,7 @@ describe('POST /syncAudience/name (the Segment Name picker)', () => {
     expect(json).toEqual({
       ok: false,
       error: expect.stringMatching(/Check the Auth Token setting/),
-      code: 'INVALID_AUTHENTICATION',
+      code: 'TTD_TOKEN_REJECTED',
       choices: []
     })
   })
@@ -289,7 +298,7 @@ describe('POST /syncAudience/hooks/onMappingSave', () => {
       hookInputs: { segment_name: 'Elsewhere', region: 'US' }
     })
     expect(status).toBe(400)
-    expect(json).toEqual({ error: { code: 'TTD_REJECTED', message: expect.stringMatching(/in Region EU, but/) } })
+    expect(json).toEqual({ error: { code: 'REGION_MISMATCH', message: expect.stringMatching(/in Region EU, but/) } })
   })
 
   it('answers 400 when hookInputs are missing or break the schema', async () => {

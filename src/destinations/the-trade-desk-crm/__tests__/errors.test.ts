@@ -133,8 +133,9 @@ describe('the failure Segment reads', () => {
   it('says, for Test Connection, that an unreachable TTD is not the settings’ fault, and promises no retry', () => {
     const error = forConnectionTest(classified(Object.assign(new Error('x'), { code: 'ENOTFOUND' })))
     expect(error.message).toBe(
-      'Cannot reach The Trade Desk to test the connection (the host name could not be resolved). This is not a ' +
-        'problem with the Auth Token or the Advertiser ID: test the connection again in a few minutes.'
+      'Cannot reach The Trade Desk at api.thetradedesk.com to test the connection (the host name could not be ' +
+        'resolved). This is not a problem with the Auth Token or the Advertiser ID: test the connection again in a ' +
+        'few minutes.'
     )
   })
 

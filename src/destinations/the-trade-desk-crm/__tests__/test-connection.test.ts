@@ -32,7 +32,7 @@ describe('Test Connection when The Trade Desk cannot be reached', () => {
   ])('says so when %s, clears the token, and promises no retry', async (_, setUp) => {
     setUp()
     const { message } = await testConnectionError(impatient)
-    expect(message).toMatch(/Cannot reach The Trade Desk to test the connection/)
+    expect(message).toMatch(/Cannot reach The Trade Desk at api\.thetradedesk\.com to test the connection/)
     expect(message).toMatch(/not a problem with the Auth Token or the Advertiser ID/)
     expect(message).not.toMatch(/retry/i)
     expect(message).not.toContain(SETTINGS.auth_token)

@@ -1,7 +1,7 @@
 /**
  * Run by broken-answers-in-a-process.test.ts as a plain Node process: sends one batch through
- * actions-core's `Destination.onBatch`, as Segment's runtime does, until it uploads (at most
- * MAX_ATTEMPTS times), printing one JSON line per attempt. It installs no handler for uncaught errors
+ * actions-core's `Destination.onBatch`, as Segment's runtime does, again while its events are answered with a
+ * retryable status (at most MAX_ATTEMPTS times), printing one JSON line per attempt. It installs no handler for uncaught errors
  * or rejections on purpose: a stream error nobody listens to must end it with exit code 1, as it would
  * end a real worker.
  */
@@ -44,11 +44,16 @@ async function main(): Promise<void> {
     try {
       const [result] = await destination.onBatch(events, settings, { signal: invocation.signal })
       const statuses = (result?.multistatus ?? []).map((entry) => entry.status)
-      process.stdout.write(`${JSON.stringify({ attempt, uploaded: statuses.filter((s) => s === 200).length })}\n`)
-      return
+      const uploaded = statuses.filter((s) => s === 200).length
+      if (uploaded === events.length) {
+        process.stdout.write(`${JSON.stringify({ attempt, uploaded })}\n`)
+        return
+      }
+      // The events' answers, as Segment reads them: one status for the whole group here.
+      process.stdout.write(`${JSON.stringify({ attempt, answered: [...new Set(statuses)] })}\n`)
     } catch (error) {
       const { name, status } = error as { name?: string; status?: number }
-      process.stdout.write(`${JSON.stringify({ attempt, error: name, status })}\n`)
+      process.stdout.write(`${JSON.stringify({ attempt, thrown: name, status })}\n`)
     }
   }
 }
