@@ -97,20 +97,24 @@ const emailLike = fc.oneof(
 const digitString = (minLength: number, maxLength: number) =>
   fc.string({ unit: chars('0123456789'), minLength, maxLength })
 
-/** Mostly valid phone numbers: +, country code, digit groups and the separators people type. */
+/** Mostly valid phone numbers: +, country code, a (0) trunk prefix at times, digit groups and the separators people type. */
 const wellFormedPhone = fc
   .tuple(
     padding,
     fc.constantFrom('+', '+', '+ ', '+('),
     fc.string({ unit: chars('123456789'), minLength: 1, maxLength: 1 }),
     digitString(0, 2),
+    fc.constantFrom('', '', ' (0)', '(0)', ' (0) '),
     fc.array(fc.tuple(fc.constantFrom('', ' ', '-', '.', ') ', ' (', '('), digitString(1, 4)), {
       minLength: 1,
       maxLength: 4
     }),
     padding
   )
-  .map(([a, plus, first, code, groups, b]) => a + plus + first + code + groups.map(([s, d]) => s + d).join('') + b)
+  .map(
+    ([a, plus, first, code, trunk, groups, b]) =>
+      a + plus + first + code + trunk + groups.map(([s, d]) => s + d).join('') + b
+  )
 
 /** Phone-shaped inputs that often break a rule: no or doubled +, junk separators, too many or few digits. */
 const messyPhone = fc
@@ -191,7 +195,7 @@ function isEmailLine(line: string): boolean {
   return domain !== 'gmail.com' || !/[.+]/.test(local)
 }
 
-const PHONE_LINE = /^\+[1-9]\d{6,14}$/
+const PHONE_LINE = /^\+[1-9]\d{9,14}$/
 
 function isDigestLine(line: string): boolean {
   return (
@@ -419,7 +423,7 @@ describe('rejection reasons never contain the input', () => {
     })
     // The generator reaches every digit rule, so the property is checked against each of those reasons.
     const all = [...reasons].join('\n')
-    for (const rule of [/must start with \+/, /more than 15 digits/, /fewer than 7 digits/, /cannot start with 0/]) {
+    for (const rule of [/must start with \+/, /more than 15 digits/, /fewer than 10 digits/, /cannot start with 0/]) {
       expect(all).toMatch(rule)
     }
   })
@@ -506,7 +510,7 @@ describe('hostile sizes normalize in linear time', () => {
     })
     expect(toUploadLine('Phone', '+' + ' -().'.repeat(200_000) + '1')).toEqual({
       ok: false,
-      reason: expect.stringMatching(/fewer than 7 digits/)
+      reason: expect.stringMatching(/fewer than 10 digits/)
     })
   })
 })
