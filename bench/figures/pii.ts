@@ -55,7 +55,7 @@ export function hashFloor(fixture: PiiFixture): number {
  */
 export function pipeline(fixture: PiiFixture): Buffer<ArrayBuffer> {
   const [first] = planBatch(fixture.payloads, fixture.membership).groups
-  return first ? toUploadBody(first.lines.lines) : Buffer.alloc(0)
+  return first ? toUploadBody(first.lines.lines, first.piiType) : Buffer.alloc(0)
 }
 
 /** Figure 1 over emails (`pii`), and the same figure over phone numbers (`phone`). */

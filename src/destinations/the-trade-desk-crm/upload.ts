@@ -10,7 +10,7 @@ import {
 } from './constants'
 import type { SharedCoordination, WindowEntry } from './coordination'
 import { SegmentNotFoundError, TtdRejectedError } from './errors'
-import { isEmailType } from './pii'
+import { hasAsciiLines, isEmailType } from './pii'
 import { resolveSegment, type SegmentTarget } from './segment-resolver'
 import { DEFAULT_DEFERRAL_MS, deferOrFail, keepReservoir, readReservoir, topUpLines } from './short-batches'
 import type { SyncState } from './state'
@@ -79,7 +79,7 @@ export async function uploadIdentifiers(
   const { state, coordination } = context
   const window = windowOf(context)
   const now = context.now ?? Date.now
-  const body = toUploadBody(lines)
+  const body = toUploadBody(lines, piiType)
   const claimSeconds = replaceClaimSeconds(body.length)
 
   let segment = await resolveSegment(client, state, target, { coordination })
@@ -153,7 +153,7 @@ async function uploadShort(client: TtdCrmClient, context: SyncContext, set: Iden
     if (error instanceof SegmentNotFoundError) context.state.forgetSegmentId(advertiserId, target.region, target.name)
     throw error
   }
-  await putFile(client, context, drop.Url, toUploadBody(lines.concat(extra)), entry)
+  await putFile(client, context, drop.Url, toUploadBody(lines.concat(extra), piiType), entry)
   return receipt(crmDataId, 'Add', drop.ReferenceId, lines.length, extra.length, {
     segmentName: target.name,
     created: false
@@ -201,18 +201,21 @@ function replaceClaimSeconds(bodyBytes: number): number {
 }
 
 /**
- * One identifier per line, each ending with a newline, written straight into the bytes sent. Every line is ASCII
- * by construction (normalized emails refuse anything else, E.164 phones, base64 digests), so latin1 writes it byte
- * for byte. On 100,000 digests this costs less than half of joining one string that the HTTP client then measures
- * and encodes again.
+ * One identifier per line, each ending with a newline, written straight into the bytes sent as UTF-8. Lines of every
+ * type but plain Email are ASCII by construction (base64 digests, E.164 phones), so latin1 writes them byte for
+ * byte and their lengths are their sizes; on 100,000 digests this costs less than half of joining one string that
+ * the HTTP client then measures and encodes again. Plain emails may hold characters outside ASCII: they are
+ * measured and written as UTF-8.
  */
-export function toUploadBody(lines: string[]): Buffer<ArrayBuffer> {
+export function toUploadBody(lines: string[], piiType: PiiType): Buffer<ArrayBuffer> {
+  const ascii = hasAsciiLines(piiType)
   let size = 0
-  for (let i = 0; i < lines.length; i++) size += lines[i].length + 1
+  for (let i = 0; i < lines.length; i++) size += (ascii ? lines[i].length : Buffer.byteLength(lines[i], 'utf8')) + 1
   const body = Buffer.allocUnsafe(size)
+  const encoding = ascii ? 'latin1' : 'utf8'
   let offset = 0
   for (let i = 0; i < lines.length; i++) {
-    offset += body.write(lines[i], offset, 'latin1')
+    offset += body.write(lines[i], offset, encoding)
     body[offset++] = NEWLINE
   }
   return body
