@@ -5,6 +5,7 @@ import type { Payload } from '../src/destinations/the-trade-desk-crm/syncAudienc
 import { engageEvent as buildEngageEvent } from '../src/testing/engage-events'
 
 export const PII_TYPE = 'EmailHashedUnifiedId2'
+export const PHONE_PII_TYPE = 'PhoneNumberHashedUnifiedId2'
 export const AUDIENCE_KEY = 'bench_audience'
 
 /**
@@ -38,13 +39,45 @@ export function rawEmails(count: number): string[] {
   return JSON.parse(JSON.stringify(Array.from({ length: count }, (_, i) => rawEmail(i)))) as string[]
 }
 
+/**
+ * A deterministic phone number for person `i`, written the ways CRM exports write them: national punctuation,
+ * dots, surrounding spaces, a UK `(0)` trunk prefix. Every 50th person repeats the previous one without
+ * separators (a duplicate after normalization) and every 1000th has no country code (refused), as the emails do.
+ * Every other number has 10 to 15 digits, so each is valid under any E.164 length rule.
+ */
+export function rawPhone(i: number): string {
+  if (i % 1000 === 999) return `555-01${i}`
+  if (i % 50 === 49) return rawPhone(i - 1).replace(/[^+\d]/g, '')
+  const p = String(i).padStart(7, '0')
+  switch (i % 5) {
+    case 0:
+      return `+1 (${200 + (i % 800)}) ${p.slice(0, 3)}-${p.slice(3)}`
+    case 1:
+      return `+44 (0)20 7${p.slice(0, 3)} ${p.slice(3)}`
+    case 2:
+      return ` +49 30 ${p} `
+    case 3:
+      return `+33.6.${p.slice(0, 2)}.${p.slice(2, 4)}.${p.slice(4, 6)}.${p.slice(6)}0`
+    default:
+      return `+61 2 ${p.slice(0, 4)} ${p.slice(4)}`
+  }
+}
+
+/** Which identifier a bench batch carries, and the hashed PII type it is uploaded as. */
+export type IdentifierKind = 'email' | 'phone'
+
+/** The identifiers as the destination receives them: parsed from JSON, each one flat string (see rawEmails). */
+export function rawIdentifiers(kind: IdentifierKind, count: number): string[] {
+  if (kind === 'email') return rawEmails(count)
+  return JSON.parse(JSON.stringify(Array.from({ length: count }, (_, i) => rawPhone(i)))) as string[]
+}
+
 /** Payloads as the runtime hands them to performBatch after mapping (defaults filled, empty values removed). */
-export function mappedPayloads(emails: string[], name: string): Payload[] {
-  return emails.map((email) => ({
+export function mappedPayloads(values: string[], name: string, kind: IdentifierKind = 'email'): Payload[] {
+  return values.map((value) => ({
     name,
     region: 'US',
-    pii_type: PII_TYPE,
-    email,
+    ...(kind === 'email' ? { pii_type: PII_TYPE, email: value } : { pii_type: PHONE_PII_TYPE, phone: value }),
     event_name: 'Audience Entered',
     enable_batching: true,
     batch_size: 100_000

@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     const target = sandboxTarget(sandbox)
     const fixture = piiFixture(options.batchSize)
     if (options.only.has('pii')) figures.push(piiFigure(fixture))
+    if (options.only.has('phone')) figures.push(piiFigure(piiFixture(options.batchSize, 'phone')))
     if (options.only.has('performBatch')) figures.push(performBatchFigure(fixture, target))
     if (options.only.has('runtime')) figures.push(runtimeFigure(options.batchSize, target))
     if (figures.length > 0) results = await runRounds(figures, options.rounds, log)

@@ -1,33 +1,40 @@
 import { hash } from 'node:crypto'
 import type { AudienceMembership } from '@segment/actions-core'
-import { normalizeEmail } from '../../src/destinations/the-trade-desk-crm/pii'
+import { normalizeEmail, normalizePhone } from '../../src/destinations/the-trade-desk-crm/pii'
 import { toUploadBody } from '../../src/destinations/the-trade-desk-crm/engine/upload'
 import { planBatch } from '../../src/destinations/the-trade-desk-crm/engine/plan'
 import type { Payload } from '../../src/destinations/the-trade-desk-crm/syncAudience/generated-types'
-import { mappedPayloads, rawEmails } from '../data'
+import { mappedPayloads, PHONE_PII_TYPE, PII_TYPE, rawIdentifiers, type IdentifierKind } from '../data'
 import { check, now, type Figure } from '../harness'
 
-/** What figures 1 and 2 share: the input, its normalized form (the floor's input) and the expected body. */
+/**
+ * What figures 1 and 2 share (emails), and what the phone figure measures the same way: the input, its normalized
+ * form (the floor's input) and the expected body.
+ */
 export interface PiiFixture {
-  emails: string[]
+  kind: IdentifierKind
+  /** The identifiers as mapped, before normalization. */
+  raw: string[]
   payloads: Payload[]
   membership: AudienceMembership[]
-  /** The valid emails, already normalized: what the floor hashes. */
+  /** The valid identifiers, already normalized: what the floor hashes. */
   normalized: string[]
   /** The hashes the floor produced last; kept so the loop's work cannot be optimized away. */
   floorOut: string[]
 }
 
-export function piiFixture(count: number): PiiFixture {
-  const emails = rawEmails(count)
+export function piiFixture(count: number, kind: IdentifierKind = 'email'): PiiFixture {
+  const raw = rawIdentifiers(kind, count)
+  const normalize = kind === 'email' ? normalizeEmail : normalizePhone
   const normalized: string[] = []
-  for (const email of emails) {
-    const result = normalizeEmail(email)
+  for (const value of raw) {
+    const result = normalize(value)
     if (result.ok) normalized.push(result.value)
   }
   return {
-    emails,
-    payloads: mappedPayloads(emails, 'bench-pii'),
+    kind,
+    raw,
+    payloads: mappedPayloads(raw, `bench-${kind}`, kind),
     membership: new Array<AudienceMembership>(count).fill(true),
     normalized,
     floorOut: new Array<string>(normalized.length)
@@ -48,16 +55,21 @@ export function hashFloor(fixture: PiiFixture): number {
  */
 export function pipeline(fixture: PiiFixture): Buffer<ArrayBuffer> {
   const [first] = planBatch(fixture.payloads, fixture.membership).groups
-  return first ? toUploadBody(first.lines.lines) : Buffer.alloc(0)
+  return first ? toUploadBody(first.lines.lines, first.piiType) : Buffer.alloc(0)
 }
 
+/** Figure 1 over emails (`pii`), and the same figure over phone numbers (`phone`). */
 export function piiFigure(fixture: PiiFixture): Figure {
   let lastBody = Buffer.alloc(0)
+  const email = fixture.kind === 'email'
+  const count = fixture.raw.length
   return {
-    id: 'pii',
-    title: `PII pipeline: planBatch + toUploadBody over ${fixture.emails.length} emails (EmailHashedUnifiedId2)`,
+    id: email ? 'pii' : 'phone',
+    title: email
+      ? `PII pipeline: planBatch + toUploadBody over ${count} emails (${PII_TYPE})`
+      : `Phone pipeline: planBatch + toUploadBody over ${count} phone numbers (${PHONE_PII_TYPE})`,
     floorLabel: 'crypto.hash(sha256, base64) over the normalized strings',
-    items: fixture.emails.length,
+    items: count,
     target: 2,
     repeats: 3,
     prepare: async () => undefined,
@@ -77,7 +89,7 @@ export function piiFigure(fixture: PiiFixture): Figure {
         'body lines differ from the floor hashes'
       )
       return {
-        emails: fixture.emails.length,
+        [email ? 'emails' : 'phones']: count,
         valid: fixture.normalized.length,
         distinct: distinct.size,
         bodyBytes: lastBody.length

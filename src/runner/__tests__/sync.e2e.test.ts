@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto'
 import { defaultValues, type JSONObject, type SegmentEvent } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../destinations/the-trade-desk-crm'
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox'
 import { StateContextStore } from '../../local-runtime/state-context-store'
 import { runSync, type BatchProgress, type SyncSummary } from '../run-sync'
-import { AUDIENCE_KEY, audienceMix, inBatches, memberKeyOfEmail } from '../../testing/audience-fixtures'
+import { AUDIENCE_KEY, audienceMix, engageEvent, inBatches, memberKeyOfEmail } from '../../testing/audience-fixtures'
 
 let sandbox: Sandbox | undefined
 
@@ -29,12 +30,13 @@ function sync(
     onProgress?: (progress: BatchProgress) => void
     target?: 'sandbox' | 'real'
     signal?: AbortSignal
+    piiType?: string
   } = {}
 ): Promise<SyncSummary> {
   const definition = createTheTradeDeskCrm({ apiBaseUrl: target.apiBaseUrl, allowLoopbackHttpDrops: true })
   const mapping: JSONObject = {
     ...(defaultValues(definition.actions.syncAudience.fields) as JSONObject),
-    pii_type: 'EmailHashedUnifiedId2',
+    pii_type: options.piiType ?? 'EmailHashedUnifiedId2',
     region: 'US'
   }
   if (options.name) mapping.name = options.name
@@ -92,6 +94,25 @@ describe('runSync against the sandbox', () => {
       { reason: 'Email is missing.', count: 15, lineNumbers: [1642, 1644, 1646, 1648, 1650] }
     ])
     expect(JSON.stringify(summary)).not.toContain('not-an-email')
+  })
+
+  it('uploads plain emails outside ASCII that the sandbox accepts line for line, stored as their hashed twins', async () => {
+    const target = await sandboxWith()
+    const unicode = ['José@Example.com', 'ユーザー@例え.jp', '\u{1F60A}testtest@test.com', 'anna@bücher.de']
+    const { events, memberEmails } = audienceMix({ members: 1500 })
+    const summary = await sync(target, [...unicode.map((email) => engageEvent(email)), ...events], {
+      piiType: 'Email'
+    })
+
+    expect(summary.result).toBe('ok')
+    const [segment] = target.segments()
+    expect(target.drops(segment.crmDataId)).toEqual([
+      expect.objectContaining({ piiType: 'Email', lineCount: 1504, distinctCount: 1504, rejectedLines: 0 })
+    ])
+    expect(target.members(segment.crmDataId)).toEqual(keysOf([...unicode, ...memberEmails]))
+    // The sandbox hashed the bytes it received: those of the lowercased address in UTF-8.
+    const utf8Digest = createHash('sha256').update(Buffer.from('josé@example.com', 'utf8')).digest('base64')
+    expect(target.members(segment.crmDataId).has(utf8Digest)).toBe(true)
   })
 
   it('counts an identifier that is not text as invalid, saying so, like any other invalid one', async () => {

@@ -148,7 +148,7 @@ describe('sandbox console: membership lookup', () => {
     // uploaded the way the destination sends them: normalized, and hashed for the hashed type
     await upload(
       (await requestDrop(sandbox, emailSegment, 'EmailHashedUnifiedId2')).Url,
-      lines(['janedoe@gmail.com', 'bob@example.com'].map(sha256Base64))
+      lines(['janedoe@gmail.com', 'bob@example.com', 'élodie@exemple.fr'].map(sha256Base64))
     )
     await upload((await requestDrop(sandbox, phoneSegment, 'Phone')).Url, lines(['+14155550100', '+447700900123']))
   })
@@ -177,6 +177,30 @@ describe('sandbox console: membership lookup', () => {
     expect((json as { memberOf: { crmDataId: string }[] }).memberOf[0].crmDataId).toBe(phoneSegment)
   })
 
+  it('finds an email outside ASCII by the digest of its UTF-8 bytes, lowercasing only its ASCII letters', async () => {
+    const { json } = await lookUp(sandbox, { identifier: 'élodie@Exemple.FR' })
+    expect(json).toEqual(
+      expect.objectContaining({
+        valid: true,
+        kind: 'email',
+        memberOfCount: 1,
+        memberKey: sha256Base64('élodie@exemple.fr')
+      })
+    )
+  })
+
+  it('drops a (0) written right after the country code, as the destination does', async () => {
+    const { json } = await lookUp(sandbox, { identifier: '+44 (0)7700 900123' })
+    expect(json).toEqual(
+      expect.objectContaining({
+        valid: true,
+        kind: 'phone',
+        memberOfCount: 1,
+        memberKey: sha256Base64('+447700900123')
+      })
+    )
+  })
+
   it('takes a SHA-256 digest, hex or base64, as the member key itself', async () => {
     const hex = Buffer.from(sha256Base64('bob@example.com'), 'base64').toString('hex')
     expect(await lookUp(sandbox, { identifier: hex })).toEqual({
@@ -192,7 +216,9 @@ describe('sandbox console: membership lookup', () => {
 
   it.each([
     ['a phone number without its country code', '4155550100', 'phone', 'must start with + and its country code'],
-    ['an email without a domain dot', 'jane@localhost', 'email', 'not a valid domain name']
+    ['an email without a domain dot', 'jane@localhost', 'email', 'not a valid domain name'],
+    ['an email with an uppercase letter outside ASCII', 'ÉLODIE@exemple.fr', 'email', 'uppercase letter outside ASCII'],
+    ['a phone number of 9 digits', '+44 20 7946 0', 'phone', 'fewer than 10 digits']
   ])('explains %s without repeating it', async (_, identifier, kind, reason) => {
     const { status, json } = await lookUp(sandbox, { identifier })
     expect(status).toBe(200)

@@ -6,20 +6,28 @@ describe('toUploadBody', () => {
     const digests = Array.from({ length: 300 }, (_, i) =>
       createHash('sha256').update(`person${i}@example.com`).digest('base64')
     )
-    const lines = [...digests, 'first.last@example.com', '+14155550100']
-    const body = toUploadBody(lines)
-    expect(body.equals(Buffer.from(lines.join('\n') + '\n', 'utf8'))).toBe(true)
-    expect(body.length).toBe(300 * 45 + 23 + 13)
+    const body = toUploadBody(digests, 'EmailHashedUnifiedId2')
+    expect(body.equals(Buffer.from(digests.join('\n') + '\n', 'utf8'))).toBe(true)
+    expect(body.length).toBe(300 * 45)
   })
 
-  it('writes plain emails with non-ASCII letters as UTF-8, not one byte per character', () => {
-    const lines = ['josé@example.com', 'plain@example.com', '用户@例子.广告']
-    const body = toUploadBody(lines, true)
+  it('writes phone lines byte for byte', () => {
+    const body = toUploadBody(['+14155550100', '+442079460958'], 'Phone')
+    expect(body.toString('utf8')).toBe('+14155550100\n+442079460958\n')
+    expect(body.length).toBe(13 + 14)
+  })
+
+  it('writes plain emails outside ASCII as UTF-8, sized in bytes rather than characters', () => {
+    // 2-byte é, 3-byte 例, 4-byte emoji (two UTF-16 units): latin1 would mangle every one of them.
+    const lines = ['first.last@example.com', 'josé@example.com', 'user@例え.jp', '😊testtest@test.com']
+    const body = toUploadBody(lines, 'Email')
     expect(body.equals(Buffer.from(lines.join('\n') + '\n', 'utf8'))).toBe(true)
-    expect(body.toString('utf8').split('\n').slice(0, 3)).toEqual(lines)
+    expect(body.length).toBe(23 + 18 + 15 + 22)
+    expect(body.toString('utf8').split('\n').slice(0, -1)).toEqual(lines)
   })
 
   it('is empty for no lines', () => {
-    expect(toUploadBody([])).toHaveLength(0)
+    expect(toUploadBody([], 'Email')).toHaveLength(0)
+    expect(toUploadBody([], 'PhoneNumberHashedUnifiedId2')).toHaveLength(0)
   })
 })

@@ -20,6 +20,14 @@ export function isHashedType(piiType: PiiType): boolean {
   return piiType === 'EmailHashedUnifiedId2' || piiType === 'PhoneNumberHashedUnifiedId2'
 }
 
+/**
+ * Whether every upload line of `piiType` is ASCII: base64 digests and E.164 phones are, plain emails may hold any
+ * character (they go out as UTF-8).
+ */
+export function hasAsciiLines(piiType: PiiType): boolean {
+  return piiType !== 'Email'
+}
+
 /** What the identifier is called in messages a marketer reads. */
 export function identifierLabel(piiType: PiiType): string {
   return isEmailType(piiType) ? 'Email' : 'Phone number'

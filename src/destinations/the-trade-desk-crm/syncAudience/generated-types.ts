@@ -14,11 +14,11 @@ export interface Payload {
    */
   pii_type: 'Email' | 'EmailHashedUnifiedId2' | 'Phone' | 'PhoneNumberHashedUnifiedId2'
   /**
-   * The person's email address, used when PII Type is an email type. Normalized before upload: trimmed, lowercased, and for gmail.com without dots or +suffix in the part before the @.
+   * The person's email address, used when PII Type is an email type. Normalized before upload as UID2 does: trimmed, lowercased, and for gmail.com without dots or +suffix in the part before the @. Letters outside ASCII (é, ü, 例) are kept as written; an address with an uppercase one (É) is refused, because UID2 does not lowercase it the same way everywhere.
    */
   email?: string
   /**
-   * The person's phone number, used when PII Type is a phone type. It must include the country code (E.164, for example +1 415 555 0100); spaces, dashes, dots and parentheses are removed.
+   * The person's phone number, used when PII Type is a phone type. It must include the country code (E.164, for example +1 415 555 0100) and have 10 to 15 digits with it, as UID2 requires; spaces, dashes, dots and parentheses are removed, and so is a (0) right after the country code (+44 (0)20 7946 0958 is sent as +442079460958).
    */
   phone?: string
   /**

@@ -10,13 +10,20 @@ describe('normalizePhone: accepted numbers', () => {
     ['space right after the +', '+ 1 415 555 0100', '+14155550100'],
     ['already E.164', '+14155550100', '+14155550100'],
     ['exactly 15 digits', '+123 456 789 012 345', '+123456789012345'],
-    ['exactly 7 digits', '+123-4567', '+1234567']
+    ['exactly 10 digits', '+1 234-567-890', '+1234567890'],
+    ['a (0) trunk prefix after a 2-digit country code is dropped', '+44 (0)20 7946 0958', '+442079460958'],
+    ['a (0) with no spaces around it is dropped', '+49(0)30 1234 5678', '+493012345678'],
+    ['a (0) after a 1-digit country code is dropped', '+7 (0)495 123 45 67', '+74951234567'],
+    ['a (0) after a 3-digit country code is dropped', '+353 (0)1 234 5678', '+35312345678'],
+    ['a 0 without parentheses is kept (Italy)', '+39 06 1234 5678', '+390612345678'],
+    ['a (0) after more digits than a country code has is kept', '+44 20 (0) 7946 0958', '+4420079460958'],
+    ['the dropped (0) does not count toward the 15 digits', '+123 (0)456 789 012 345', '+123456789012345']
   ])('%s', (_name, input, expected) => {
     expect(valueOf(normalizePhone(input))).toBe(expected)
   })
 
-  it('is idempotent', () => {
-    const once = valueOf(normalizePhone('+1 (415) 555-0100'))
+  it.each(['+1 (415) 555-0100', '+44 (0)20 7946 0958'])('is idempotent: %s', (input) => {
+    const once = valueOf(normalizePhone(input))
     expect(valueOf(normalizePhone(once))).toBe(once)
   })
 })
@@ -35,9 +42,12 @@ describe('normalizePhone: rejections', () => {
     ['a tab inside', '+1\t415 555 0100', /characters other than digits/],
     ['full-width digits', '+\uff11\uff14\uff11\uff15\uff15\uff15\uff15\uff10\uff11\uff10\uff10', /characters other/],
     ['16 digits', '+1234 5678 9012 3456', /more than 15 digits/],
-    ['6 digits', '+123 456', /fewer than 7 digits/],
-    ['only a +', '+', /fewer than 7 digits/],
-    ['a + and separators', '+ ( ) - .', /fewer than 7 digits/],
+    ['9 digits', '+1 234 567 89', /fewer than 10 digits; UID2 matches E.164 numbers of 10 to 15 digits/],
+    ['7 digits', '+683 4002', /fewer than 10 digits/],
+    ['9 digits once the (0) is dropped', '+44 (0)20 7946 0', /fewer than 10 digits/],
+    ['only a +', '+', /fewer than 10 digits/],
+    ['a + and separators', '+ ( ) - .', /fewer than 10 digits/],
+    ['a (0) before any country code digit', '+(0)44 20 7946 0958', /country code cannot start with 0/],
     ['country code starting with 0', '+044 20 7946 0958', /country code cannot start with 0/]
   ])('%s', (_name, input, reason) => {
     const result = normalizePhone(input)

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import type { PiiType } from '../../constants'
-import { normalizeEmail, normalizePhone, toUploadLine, type NormalizeResult } from '../index'
+import { hasAsciiLines, normalizeEmail, normalizePhone, toUploadLine, type NormalizeResult } from '../index'
 import { leakedPiece, MARKER } from './support'
 
 /**
@@ -67,7 +67,7 @@ const longStrings = fc.oneof(
 
 const padding = fc.constantFrom('', '', ' ', '  ', '\t', '\n', ' \r\n', '\u00a0', '\u2028', '\ufeff')
 
-/** Mostly valid email addresses with case, padding, gmail dots/suffixes and the odd broken character. */
+/** Mostly valid email addresses with case, padding, gmail dots/suffixes, letters outside ASCII, broken characters. */
 const emailLike = fc.oneof(
   fc.tuple(padding, fc.mixedCase(fc.emailAddress()), padding).map(([a, email, b]) => a + email + b),
   fc
@@ -90,6 +90,13 @@ const emailLike = fc.oneof(
     )
     .map(([a, local, domain, b]) => `${a}${local}@${domain}${b}`),
   fc
+    .tuple(
+      fc.string({ unit: chars('aZé\u00df\u4f8b\u0301.+É'), minLength: 1, maxLength: 12 }),
+      fc.string({ unit: fc.constantFrom('a', 'ü', '\u4f8b', '\u{1f60a}', 'Ü'), minLength: 1, maxLength: 6 }),
+      fc.constantFrom('.com', '.de', '.jp', '')
+    )
+    .map(([local, name, tld]) => `${local}@${name}${tld}`),
+  fc
     .tuple(fc.emailAddress(), fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 2 }))
     .map(([email, at, junk]) => email.slice(0, at % (email.length + 1)) + junk + email.slice(at % (email.length + 1)))
 )
@@ -97,20 +104,24 @@ const emailLike = fc.oneof(
 const digitString = (minLength: number, maxLength: number) =>
   fc.string({ unit: chars('0123456789'), minLength, maxLength })
 
-/** Mostly valid phone numbers: +, country code, digit groups and the separators people type. */
+/** Mostly valid phone numbers: +, country code, a (0) trunk prefix at times, digit groups and the separators people type. */
 const wellFormedPhone = fc
   .tuple(
     padding,
     fc.constantFrom('+', '+', '+ ', '+('),
     fc.string({ unit: chars('123456789'), minLength: 1, maxLength: 1 }),
     digitString(0, 2),
+    fc.constantFrom('', '', ' (0)', '(0)', ' (0) '),
     fc.array(fc.tuple(fc.constantFrom('', ' ', '-', '.', ') ', ' (', '('), digitString(1, 4)), {
       minLength: 1,
       maxLength: 4
     }),
     padding
   )
-  .map(([a, plus, first, code, groups, b]) => a + plus + first + code + groups.map(([s, d]) => s + d).join('') + b)
+  .map(
+    ([a, plus, first, code, trunk, groups, b]) =>
+      a + plus + first + code + trunk + groups.map(([s, d]) => s + d).join('') + b
+  )
 
 /** Phone-shaped inputs that often break a rule: no or doubled +, junk separators, too many or few digits. */
 const messyPhone = fc
@@ -180,10 +191,13 @@ const anyValue = fc.oneof({ arbitrary: anyString, weight: 3 }, { arbitrary: notA
 // ---------------------------------------------------------------------------------------------------------------
 // Independent oracles
 
-const EMAIL_LINE = /^[!-~]+$/ // printable ASCII without space
+/** Spaces, controls and zero-width spaces: never inside an uploaded email. */
+const SPACE_OR_CONTROL = /[\s\p{Cc}\u180e\u200b\u2060]/u
 
 function isEmailLine(line: string): boolean {
-  if (!EMAIL_LINE.test(line) || /[A-Z]/.test(line) || line.length > 254) return false
+  // Well-formed UTF-16 (a lone surrogate does not survive a UTF-8 round trip), lowercase, at most 254 UTF-8 bytes.
+  if (Buffer.from(line, 'utf8').toString('utf8') !== line || line !== line.toLowerCase()) return false
+  if (SPACE_OR_CONTROL.test(line) || line.includes('\ufffd') || Buffer.byteLength(line) > 254) return false
   const parts = line.split('@')
   if (parts.length !== 2) return false
   const [local, domain] = parts
@@ -191,7 +205,7 @@ function isEmailLine(line: string): boolean {
   return domain !== 'gmail.com' || !/[.+]/.test(local)
 }
 
-const PHONE_LINE = /^\+[1-9]\d{6,14}$/
+const PHONE_LINE = /^\+[1-9]\d{9,14}$/
 
 function isDigestLine(line: string): boolean {
   return (
@@ -246,6 +260,8 @@ describe('accepted lines have the format of their PII type', () => {
       if (!result.ok) return
       accepted++
       expect(hasLineFormat(piiType, result.value)).toBe(true)
+      // The upload body writes such lines byte for byte (latin1): they must be printable ASCII.
+      if (hasAsciiLines(piiType)) expect(/^[!-~]+$/.test(result.value)).toBe(true)
     })
     // Not vacuous: the generators produce plenty of valid identifiers for every type.
     expect(accepted).toBeGreaterThan(NUM_RUNS.format / 10)
@@ -395,7 +411,8 @@ describe('rejection reasons never contain the input', () => {
     const all = [...reasons].join('\n')
     for (const rule of [
       /longer than 254/,
-      /non-ASCII/,
+      /space or a control character/,
+      /uppercase letter outside ASCII/,
       /more than one @/,
       /has no @/,
       /nothing before the @\./,
@@ -419,7 +436,7 @@ describe('rejection reasons never contain the input', () => {
     })
     // The generator reaches every digit rule, so the property is checked against each of those reasons.
     const all = [...reasons].join('\n')
-    for (const rule of [/must start with \+/, /more than 15 digits/, /fewer than 7 digits/, /cannot start with 0/]) {
+    for (const rule of [/must start with \+/, /more than 15 digits/, /fewer than 10 digits/, /cannot start with 0/]) {
       expect(all).toMatch(rule)
     }
   })
@@ -506,7 +523,7 @@ describe('hostile sizes normalize in linear time', () => {
     })
     expect(toUploadLine('Phone', '+' + ' -().'.repeat(200_000) + '1')).toEqual({
       ok: false,
-      reason: expect.stringMatching(/fewer than 7 digits/)
+      reason: expect.stringMatching(/fewer than 10 digits/)
     })
   })
 })

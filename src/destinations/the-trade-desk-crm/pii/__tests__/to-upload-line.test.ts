@@ -1,5 +1,5 @@
 import type { PiiType } from '../../constants'
-import { toUploadLine } from '../index'
+import { hasAsciiLines, toUploadLine } from '../index'
 import { expectedHash, leakedPiece, MARKER, reasonOf, valueOf } from './support'
 
 const ALL_TYPES: PiiType[] = ['Email', 'EmailHashedUnifiedId2', 'Phone', 'PhoneNumberHashedUnifiedId2']
@@ -28,6 +28,14 @@ describe('toUploadLine: normalizes and hashes', () => {
     expect(line).toBe(expectedHash(normalized))
     expect(line).not.toBe(expectedHash(raw))
     expect(line).toHaveLength(44)
+  })
+})
+
+describe('hasAsciiLines', () => {
+  it('is false for plain emails only, whose lines keep characters outside ASCII', () => {
+    expect(valueOf(toUploadLine('Email', 'José@Example.com'))).toBe('josé@example.com')
+    expect(hasAsciiLines('Email')).toBe(false)
+    expect(HASHED_TYPES.concat('Phone').map(hasAsciiLines)).toEqual([true, true, true])
   })
 })
 

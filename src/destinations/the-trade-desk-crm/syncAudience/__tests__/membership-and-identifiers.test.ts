@@ -121,6 +121,30 @@ describe('identifiers', () => {
     expect(uploadedLines(capture)).toContain('janedoe@gmail.com')
   })
 
+  it('uploads plain emails outside ASCII as UTF-8 and refuses an uppercase letter outside ASCII alone', async () => {
+    const capture = newCapture()
+    nockExistingSegmentFlow('crm-1', capture)
+    const results = await runBatch(
+      [
+        audienceEvent('José@Example.com'),
+        audienceEvent('\u{1F60A}testtest@test.com'),
+        audienceEvent('JOSÉ@example.com'),
+        ...enteredBatch(1500)
+      ],
+      { mapping: mapping({ pii_type: 'Email' }) }
+    )
+    expect(results[0]).toMatchObject({ status: 200, sent: 'josé@example.com' })
+    expect(results[1]).toMatchObject({ status: 200, sent: '\u{1F60A}testtest@test.com' })
+    expect(results[2]).toMatchObject({
+      status: 400,
+      errormessage: expect.stringMatching(/uppercase letter outside ASCII/)
+    })
+    const lines = uploadedLines(capture)
+    expect(lines.slice(0, 2)).toEqual(['josé@example.com', '\u{1F60A}testtest@test.com'])
+    expect(lines).toHaveLength(1502)
+    expect(Number(capture.uploads[0].headers['content-length'])).toBe(Buffer.byteLength(lines.join('\n') + '\n'))
+  })
+
   it('passes pre-hashed input through: hex is re-encoded as base64, base64 is kept, neither is hashed again', async () => {
     const capture = newCapture()
     nockExistingSegmentFlow('crm-1', capture)
