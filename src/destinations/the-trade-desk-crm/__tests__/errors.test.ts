@@ -1,4 +1,10 @@
-import { HTTPError, IntegrationError, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
+import {
+  HTTPError,
+  IntegrationError,
+  InvalidAuthenticationError,
+  Response,
+  RetryableError
+} from '@segment/actions-core'
 import {
   CallCutShortError,
   classifyCallFailure,
@@ -19,7 +25,10 @@ function call(operation: TtdOperation = 'list CRM segments', host = 'api.thetrad
   return { operation, host, advertiserId: 'adv1', token: TOKEN }
 }
 
-/** An HTTPError as actions-core's request client throws it for an error status. */
+/**
+ * An HTTPError as actions-core's request client throws it for an error status, around actions-core's own Response
+ * (jest 27's node environment, which Segment's monorepo runs, has no global one).
+ */
 function httpError(status: number, data: unknown = { Message: 'why' }, headers: Record<string, string> = {}) {
   const response = new Response(JSON.stringify(data), { status, headers }) as Response & { data?: unknown }
   response.data = data
