@@ -3,6 +3,9 @@
 const tseslint = require('typescript-eslint')
 const prettier = require('eslint-config-prettier')
 
+// Rooms that only tests (and, for src/testing, bench and scripts) import: nothing that runs may import them.
+const TEST_ROOMS = ['testing', 'simulation', 'destination-suites']
+
 module.exports = tseslint.config(
   { ignores: ['dist/**', 'dist-tools/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
@@ -17,29 +20,24 @@ module.exports = tseslint.config(
   ...rooms([
     [
       'src/destinations/**/*.ts',
-      ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing', 'simulation', 'engage-events']
+      ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'engage-events', ...TEST_ROOMS]
     ],
-    [
-      'src/local-runtime/**/*.ts',
-      ['runner', 'server', 'sandbox', 'http', 'cli', 'testing', 'simulation', 'engage-events']
-    ],
+    ['src/local-runtime/**/*.ts', ['runner', 'server', 'sandbox', 'http', 'cli', 'engage-events', ...TEST_ROOMS]],
     [
       'src/http/**/*.ts',
-      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'cli', 'testing', 'simulation', 'engage-events']
+      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'cli', 'engage-events', ...TEST_ROOMS]
     ],
     [
       'src/cli/**/*.ts',
-      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'http', 'testing', 'simulation', 'engage-events']
+      ['destinations', 'runner', 'server', 'sandbox', 'local-runtime', 'http', 'engage-events', ...TEST_ROOMS]
     ],
-    [
-      'src/engage-events/**/*.ts',
-      ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', 'testing', 'simulation']
-    ],
-    ['src/sandbox/**/*.ts', ['runner', 'server', 'local-runtime', 'testing', 'simulation']],
-    ['src/server/**/*.ts', ['runner', 'testing', 'simulation']],
-    ['src/runner/**/*.ts', ['server', 'testing', 'simulation']],
-    ['src/testing/**/*.ts', ['simulation']],
-    ['src/simulation/**/*.ts', ['runner', 'server', 'http', 'cli']]
+    ['src/engage-events/**/*.ts', ['runner', 'server', 'sandbox', 'local-runtime', 'http', 'cli', ...TEST_ROOMS]],
+    ['src/sandbox/**/*.ts', ['runner', 'server', 'local-runtime', ...TEST_ROOMS]],
+    ['src/server/**/*.ts', ['runner', ...TEST_ROOMS]],
+    ['src/runner/**/*.ts', ['server', ...TEST_ROOMS]],
+    ['src/testing/**/*.ts', ['simulation', 'destination-suites']],
+    ['src/simulation/**/*.ts', ['runner', 'server', 'http', 'cli', 'destination-suites']],
+    ['src/destination-suites/**/*.ts', ['runner', 'server', 'http', 'cli']]
   ]),
   {
     files: ['**/*.js'],

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { SETTINGS } from '../../destinations/the-trade-desk-crm/__tests__/helpers/events'
+import { SETTINGS } from '../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
 
 function snapshotFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {

@@ -1,15 +1,17 @@
 import nock from 'nock'
 import { createTestIntegration, IntegrationError } from '@segment/actions-core'
 import definition from '../index'
-import { API, SETTINGS } from './helpers/events'
 import {
+  API,
+  headersOf,
   LIST_PATH,
   newCapture,
   nockCreate,
   nockListingPages,
   nockSegments,
   unmatchedRequests
-} from './helpers/ttd-nock'
+} from './__helpers__/fake-ttd'
+import { SETTINGS } from './__helpers__/events'
 
 const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
@@ -108,7 +110,7 @@ describe('createAudience', () => {
     nock(API)
       .post('/v3/crmdata/segment')
       .reply(function (_uri, body) {
-        const headers = { ...this.req.headers }
+        const headers = headersOf(this.req)
         expect(headers['ttd-auth']).toBe(SETTINGS.auth_token)
         requests.push({
           method: this.req.method,
@@ -119,7 +121,14 @@ describe('createAudience', () => {
         return [200, { CrmDataId: 'crm-snap', FirstPartyDataId: 7 }]
       })
     await createAudience('Loyal buyers', { region: 'APAC' })
-    expect(requests).toMatchSnapshot()
+    expect(requests).toEqual([
+      {
+        method: 'POST',
+        path: '/v3/crmdata/segment',
+        contentType: 'application/json',
+        body: { AdvertiserId: 'adv123', SegmentName: 'Loyal buyers', Region: 'APAC' }
+      }
+    ])
   })
 })
 

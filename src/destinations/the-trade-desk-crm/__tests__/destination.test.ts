@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { createTestIntegration, InvalidAuthenticationError } from '@segment/actions-core'
 import definition from '../index'
-import { destinations } from '../../../index'
-import { API, SETTINGS } from './helpers/events'
-import { LIST_PATH } from './helpers/ttd-nock'
+import { API, LIST_PATH } from './__helpers__/fake-ttd'
+import { SETTINGS } from './__helpers__/events'
 
 describe('definition', () => {
   it('keeps the name, slug, mode and setting keys existing Segment configurations rely on', () => {
@@ -32,7 +31,6 @@ describe('definition', () => {
       required: true,
       default: true
     })
-    expect(destinations['actions-the-trade-desk-crm']).toBe(definition)
   })
 
   it('keeps the syncAudience field keys and defaults', () => {

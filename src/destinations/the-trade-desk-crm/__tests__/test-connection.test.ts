@@ -1,8 +1,8 @@
 import nock from 'nock'
 import { createTestIntegration } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../index'
-import { API, SETTINGS } from './helpers/events'
-import { LIST_PATH } from './helpers/ttd-nock'
+import { API, LIST_PATH } from './__helpers__/fake-ttd'
+import { SETTINGS } from './__helpers__/events'
 
 // A short timeout so the "no answer" case does not wait the production 15 s; answers that come use the default.
 const impatient = createTestIntegration(createTheTradeDeskCrm({ apiTimeoutMs: 200 }))

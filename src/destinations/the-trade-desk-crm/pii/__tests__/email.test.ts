@@ -1,5 +1,5 @@
 import { normalizeEmail } from '../email'
-import { leakedPiece, reasonOf, valueOf } from './support'
+import { leakedPiece, reasonOf, valueOf } from '../../__tests__/__helpers__/pii-checks'
 
 describe('normalizeEmail: accepted addresses', () => {
   it.each([

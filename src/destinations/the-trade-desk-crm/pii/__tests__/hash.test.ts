@@ -1,5 +1,5 @@
 import { isSha256Base64, isSha256Hex, sha256Base64, sha256Base64WithHashObject } from '../hash'
-import { expectedHash } from './support'
+import { expectedHash } from '../../__tests__/__helpers__/pii-checks'
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 

@@ -1,5 +1,5 @@
 import { normalizePhone } from '../phone'
-import { leakedPiece, reasonOf, valueOf } from './support'
+import { leakedPiece, reasonOf, valueOf } from '../../__tests__/__helpers__/pii-checks'
 
 describe('normalizePhone: accepted numbers', () => {
   it.each([

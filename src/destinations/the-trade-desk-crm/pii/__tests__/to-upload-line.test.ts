@@ -1,6 +1,6 @@
 import type { PiiType } from '../../constants'
 import { hasAsciiLines, toUploadLine } from '../index'
-import { expectedHash, leakedPiece, MARKER, reasonOf, valueOf } from './support'
+import { expectedHash, leakedPiece, MARKER, reasonOf, valueOf } from '../../__tests__/__helpers__/pii-checks'
 
 const ALL_TYPES: PiiType[] = ['Email', 'EmailHashedUnifiedId2', 'Phone', 'PhoneNumberHashedUnifiedId2']
 const HASHED_TYPES: PiiType[] = ['EmailHashedUnifiedId2', 'PhoneNumberHashedUnifiedId2']

@@ -1,7 +1,7 @@
 import { normalizeEmail } from '../email'
 import { toUploadLine } from '../index'
 import { normalizePhone } from '../phone'
-import { expectedHash, reasonOf, valueOf } from './support'
+import { expectedHash, reasonOf, valueOf } from '../../__tests__/__helpers__/pii-checks'
 
 // One case per UID2 normalization rule, taken from UID2's own published cases: the "Normalization and Encoding"
 // page of the UID2 documentation (unifiedid.com/docs/getting-started/gs-normalization-encoding, repository

@@ -1,14 +1,15 @@
 import nock from 'nock'
 import { BLANK_SEGMENT_NAME_REASON, isBlankSegmentName } from '../../segment-name'
-import { API, audienceEvent, emailOf, enteredBatch, mapping } from '../../__tests__/helpers/events'
 import {
+  API,
   newCapture,
   nockDrop,
   nockSegments,
   nockUpload,
-  runBatch,
   uploadedLines
-} from '../../__tests__/helpers/ttd-nock'
+} from '../../__tests__/__helpers__/fake-ttd'
+import { audienceEvent, emailOf, enteredBatch, mapping } from '../../__tests__/__helpers__/events'
+import { runBatch } from '../../__tests__/__helpers__/run-batch'
 
 const REFUSED = { status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED', errormessage: BLANK_SEGMENT_NAME_REASON }
 

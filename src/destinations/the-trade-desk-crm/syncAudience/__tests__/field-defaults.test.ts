@@ -1,7 +1,8 @@
 import { type JSONObject, type SegmentEvent } from '@segment/actions-core'
 import { fields } from '../fields'
-import { audienceEvent, emailOf, mapping } from '../../__tests__/helpers/events'
-import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
+import { audienceEvent, emailOf, mapping } from '../../__tests__/__helpers__/events'
+import { newCapture, nockExistingSegmentFlow, uploadedLines } from '../../__tests__/__helpers__/fake-ttd'
+import { runBatch } from '../../__tests__/__helpers__/run-batch'
 
 /** The email and phone defaults as mappings saved before the phone's became a template hold them. */
 const SAVED_PATH_DEFAULTS: JSONObject = {

@@ -5,8 +5,9 @@ import { LEFT_OUT_NOT_MEMBER } from '../../engine/results'
 import { RESULT_CODES } from '../result-codes'
 
 const NOT_MEMBER_BODY = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
-import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/helpers/events'
-import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
+import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/__helpers__/events'
+import { newCapture, nockExistingSegmentFlow, uploadedLines } from '../../__tests__/__helpers__/fake-ttd'
+import { runBatch } from '../../__tests__/__helpers__/run-batch'
 
 const sha256b64 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64')
 

@@ -1,6 +1,7 @@
 import nock from 'nock'
-import { audienceEvent, emailOf, enteredBatch } from '../../__tests__/helpers/events'
-import { newCapture, nockExistingSegmentFlow, runBatch, uploadedLines } from '../../__tests__/helpers/ttd-nock'
+import { audienceEvent, emailOf, enteredBatch } from '../../__tests__/__helpers__/events'
+import { newCapture, nockExistingSegmentFlow, uploadedLines } from '../../__tests__/__helpers__/fake-ttd'
+import { runBatch } from '../../__tests__/__helpers__/run-batch'
 import { RESULT_CODES } from '../result-codes'
 
 /** Records every request nock sees, matched or not, so "no request at all" can be asserted. */

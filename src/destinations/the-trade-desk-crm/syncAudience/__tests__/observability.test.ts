@@ -1,8 +1,8 @@
 import { createTestIntegration, type Logger, type SegmentEvent, type StatsContext } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../index'
 import { normalizeEmail, sha256Base64 } from '../../pii'
-import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/helpers/events'
-import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
+import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/__helpers__/events'
+import { FakeTtd } from '../../__tests__/__helpers__/fake-ttd'
 import { memoryCache } from '../../__tests__/__helpers__/memory-cache'
 
 /** What the runtime's stats client and logger were told, as Segment's own destinations report it. */

@@ -1,15 +1,16 @@
 import nock from 'nock'
 import { createTestIntegration, Destination, type DynamicFieldResponse } from '@segment/actions-core'
 import definition from '../../index'
-import { API, SETTINGS } from '../../__tests__/helpers/events'
 import {
+  API,
   LIST_PATH,
   newCapture,
   nockCreate,
   nockListingPages,
   nockSegments,
   unmatchedRequests
-} from '../../__tests__/helpers/ttd-nock'
+} from '../../__tests__/__helpers__/fake-ttd'
+import { SETTINGS } from '../../__tests__/__helpers__/events'
 
 const unmatched = unmatchedRequests()
 

@@ -1,14 +1,8 @@
 import nock from 'nock'
 import type { SegmentEvent, StateContext } from '@segment/actions-core'
-import { audienceEvent, emailOf, mapping } from '../../__tests__/helpers/events'
-import {
-  newCapture,
-  nockDrop,
-  nockSegments,
-  nockUpload,
-  runBatch,
-  unmatchedRequests
-} from '../../__tests__/helpers/ttd-nock'
+import { audienceEvent, emailOf, mapping } from '../../__tests__/__helpers__/events'
+import { newCapture, nockDrop, nockSegments, nockUpload, unmatchedRequests } from '../../__tests__/__helpers__/fake-ttd'
+import { runBatch } from '../../__tests__/__helpers__/run-batch'
 
 const unmatched = unmatchedRequests()
 

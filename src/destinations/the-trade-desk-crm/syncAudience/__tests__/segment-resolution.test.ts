@@ -1,6 +1,6 @@
 import nock from 'nock'
-import { API, audienceEvent, emailOf, enteredBatch, mapping } from '../../__tests__/helpers/events'
 import {
+  API,
   ADV,
   LIST_PATH,
   newCapture,
@@ -8,9 +8,10 @@ import {
   nockDrop,
   nockSegments,
   nockUpload,
-  runBatch,
   uploadedLines
-} from '../../__tests__/helpers/ttd-nock'
+} from '../../__tests__/__helpers__/fake-ttd'
+import { audienceEvent, emailOf, enteredBatch, mapping } from '../../__tests__/__helpers__/events'
+import { runBatch } from '../../__tests__/__helpers__/run-batch'
 
 const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 

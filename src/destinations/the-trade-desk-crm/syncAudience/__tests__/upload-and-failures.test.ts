@@ -2,18 +2,19 @@ import nock from 'nock'
 import { createTestIntegration } from '@segment/actions-core'
 import { segmentRetries } from '../../errors'
 import { createTheTradeDeskCrm } from '../../index'
-import { API, DROP_HOST, enteredBatch, mapping, SETTINGS } from '../../__tests__/helpers/events'
 import {
+  API,
+  DROP_HOST,
   ADV,
   LIST_PATH,
   newCapture,
   nockDrop,
   nockExistingSegmentFlow,
   nockSegments,
-  nockUpload,
-  runBatch,
-  type EventResult
-} from '../../__tests__/helpers/ttd-nock'
+  nockUpload
+} from '../../__tests__/__helpers__/fake-ttd'
+import { enteredBatch, mapping, SETTINGS } from '../../__tests__/__helpers__/events'
+import { runBatch, type EventResult } from '../../__tests__/__helpers__/run-batch'
 
 const existing = [{ CrmDataId: 'crm-1', SegmentName: 'High Value', Region: 'US' }]
 

@@ -1,20 +1,21 @@
 import nock from 'nock'
-import { StateContextStore } from '../../../../local-runtime/state-context-store'
-import { SYNC_WINDOW_HOURS } from '../../constants'
-import { segmentIdKey } from '../../engine/keys'
-import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
-import { API, enteredBatch } from '../../__tests__/helpers/events'
+import { StateContextStore } from '../../../local-runtime/state-context-store'
+import { SYNC_WINDOW_HOURS } from '../../../destinations/the-trade-desk-crm/constants'
+import { segmentIdKey } from '../../../destinations/the-trade-desk-crm/engine/keys'
 import {
+  FakeTtd,
+  API,
   ADV,
   newCapture,
   nockCreate,
   nockDrop,
   nockSegments,
   nockUpload,
-  runBatch,
   uploadedLines,
   type Captured
-} from '../../__tests__/helpers/ttd-nock'
+} from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/fake-ttd'
+import { enteredBatch } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
+import { runBatch } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
 
 const HOUR = 3_600_000
 

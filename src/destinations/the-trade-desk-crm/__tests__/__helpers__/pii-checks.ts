@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { NormalizeResult } from '../result'
+import type { NormalizeResult } from '../../pii/result'
 
-/** SHA-256/base64 computed here, independently of `../hash`. */
+/** SHA-256/base64 computed here, independently of `pii/hash.ts`. */
 export function expectedHash(normalized: string): string {
   return createHash('sha256').update(Buffer.from(normalized, 'utf8')).digest('base64')
 }

@@ -1,11 +1,11 @@
-import { StateContextStore } from '../../../../local-runtime/state-context-store'
-import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
-import { MIN_DISTINCT_IDENTIFIERS, SYNC_WINDOW_HOURS } from '../../constants'
-import { normalizeEmail, sha256Base64 } from '../../pii'
-import { emailOf, enteredBatch, mapping } from '../../__tests__/helpers/events'
-import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
-import { freshMachine } from '../../__tests__/helpers/instances'
-import { runBatch, type EventResult } from '../../__tests__/helpers/ttd-nock'
+import { StateContextStore } from '../../../local-runtime/state-context-store'
+import { MemoryEngageCache } from '../../../local-runtime/memory-engage-cache'
+import { MIN_DISTINCT_IDENTIFIERS, SYNC_WINDOW_HOURS } from '../../../destinations/the-trade-desk-crm/constants'
+import { normalizeEmail, sha256Base64 } from '../../../destinations/the-trade-desk-crm/pii'
+import { emailOf, enteredBatch, mapping } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
+import { FakeTtd } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/fake-ttd'
+import { freshMachine } from '../../machines'
+import { runBatch, type EventResult } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
 
 const HOUR = 3_600_000
 

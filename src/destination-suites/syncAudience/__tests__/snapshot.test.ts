@@ -1,8 +1,9 @@
 import nock from 'nock'
 import { createHash } from 'node:crypto'
-import { API, audienceEvent, DROP_HOST, mapping, SETTINGS } from '../../__tests__/helpers/events'
-import { runBatch } from '../../__tests__/helpers/ttd-nock'
-import { seededRandom } from '../../../../testing/engage-events'
+import { API, DROP_HOST } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/fake-ttd'
+import { audienceEvent, mapping, SETTINGS } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
+import { runBatch } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
+import { seededRandom } from '../../../testing/engage-events'
 
 function seededBatch(count: number) {
   const random = seededRandom(20261128)

@@ -9,11 +9,11 @@ import {
 import fc from 'fast-check'
 import nock from 'nock'
 import { createHash } from 'node:crypto'
-import definition from '../../index'
-import { leakedPiece, MARKER } from '../../pii/__tests__/support'
-import { LEFT_OUT_NOT_MEMBER } from '../../engine/results'
-import { RESULT_CODES } from '../result-codes'
-import { engageEvent } from '../../../../testing/engage-events'
+import definition from '../../../destinations/the-trade-desk-crm/index'
+import { leakedPiece, MARKER } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/pii-checks'
+import { LEFT_OUT_NOT_MEMBER } from '../../../destinations/the-trade-desk-crm/engine/results'
+import { RESULT_CODES } from '../../../destinations/the-trade-desk-crm/syncAudience/result-codes'
+import { engageEvent } from '../../../testing/engage-events'
 
 const NOT_MEMBER_BODY = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NOT_MEMBER }
 
@@ -119,7 +119,7 @@ const errorMessage = (node: MultiStatusNode) => ('errormessage' in node ? node.e
 
 // ---------------------------------------------------------------------------------------------------------------
 // Hostile identifiers: each is invalid by construction (not by asking the code under test) and carries MARKER,
-// so a message that repeats any 8-character piece of it is caught without false positives (see pii support).
+// so a message that repeats any 8-character piece of it is caught without false positives (see pii-checks).
 
 const noise = fc.string({ unit: 'grapheme', maxLength: 12 })
 const binaryNoise = fc.string({ unit: 'binary', maxLength: 12 })

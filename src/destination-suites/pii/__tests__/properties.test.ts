@@ -1,8 +1,14 @@
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
-import type { PiiType } from '../../constants'
-import { hasAsciiLines, normalizeEmail, normalizePhone, toUploadLine, type NormalizeResult } from '../index'
-import { leakedPiece, MARKER } from './support'
+import type { PiiType } from '../../../destinations/the-trade-desk-crm/constants'
+import {
+  hasAsciiLines,
+  normalizeEmail,
+  normalizePhone,
+  toUploadLine,
+  type NormalizeResult
+} from '../../../destinations/the-trade-desk-crm/pii/index'
+import { leakedPiece, MARKER } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/pii-checks'
 
 /**
  * Property-based tests of the PII code. Every `fc.assert` uses the same fixed seed so runs are

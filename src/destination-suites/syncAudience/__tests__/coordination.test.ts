@@ -1,10 +1,10 @@
-import { MemoryEngageCache } from '../../../../local-runtime/memory-engage-cache'
-import { segmentClaimKey, windowKey } from '../../engine/keys'
-import { SEGMENT_CLAIM_SECONDS, SYNC_WINDOW_HOURS } from '../../constants'
-import { enteredBatch } from '../../__tests__/helpers/events'
-import { FakeTtd } from '../../__tests__/helpers/fake-ttd'
-import { freshMachine } from '../../__tests__/helpers/instances'
-import { ADV, type EventResult } from '../../__tests__/helpers/ttd-nock'
+import { MemoryEngageCache } from '../../../local-runtime/memory-engage-cache'
+import { segmentClaimKey, windowKey } from '../../../destinations/the-trade-desk-crm/engine/keys'
+import { SEGMENT_CLAIM_SECONDS, SYNC_WINDOW_HOURS } from '../../../destinations/the-trade-desk-crm/constants'
+import { enteredBatch } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
+import { FakeTtd, ADV } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/fake-ttd'
+import { freshMachine } from '../../machines'
+import type { EventResult } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
 
 /** A clock the test moves by hand, so claims and windows expire without waiting. */
 function clock() {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 
-const ROOT = join(__dirname, '..', '..', '..', '..')
+const ROOT = join(__dirname, '..', '..', '..')
 
 describe('generated types', () => {
   // Runs the generator in check mode in its own process: json-schema-to-typescript formats with prettier 3,

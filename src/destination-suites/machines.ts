@@ -1,8 +1,8 @@
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import { StateContextStore } from '../../../../local-runtime/state-context-store'
-import type { DestinationOptions } from '../../index'
-import { mapping as defaultMapping, SETTINGS } from './events'
-import type { EventResult } from './ttd-nock'
+import { StateContextStore } from '../local-runtime/state-context-store'
+import type { DestinationOptions } from '../destinations/the-trade-desk-crm/index'
+import { mapping as defaultMapping, SETTINGS } from '../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
+import type { EventResult } from '../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
 
 /**
  * One machine of the runtime: its own copy of every module, its own stateContext store (each `run` one invocation of
@@ -25,10 +25,10 @@ export function freshMachine(
 ): Machine {
   /* eslint-disable @typescript-eslint/no-require-imports */
   let core!: typeof import('@segment/actions-core')
-  let index!: typeof import('../../index')
+  let index!: typeof import('../destinations/the-trade-desk-crm/index')
   jest.isolateModules(() => {
     core = require('@segment/actions-core')
-    index = require('../../index')
+    index = require('../destinations/the-trade-desk-crm/index')
   })
   /* eslint-enable @typescript-eslint/no-require-imports */
   const definition = index.createTheTradeDeskCrm({ waits: { waitMs: 3_000, pollMs: 5 }, ...options })
