@@ -17,8 +17,10 @@ export interface EngageEventOptions {
 }
 
 /**
- * The one builder of Engage audience track events, shared by the runner (CSV rows, the example audience), the local
- * server's sample batch, tests, benchmarks and scripts, so every place builds the same shape Engage sends.
+ * The builder of Engage audience track events, shared by the runner (CSV rows, the example audience), the local
+ * server's sample batch, tests, benchmarks and scripts, so every place builds the same shape Engage sends. The
+ * destination folder's own tests, which must not import it (in Segment's monorepo it is not there), build theirs in
+ * `__tests__/__helpers__/events.ts`; src/destination-suites checks that the two agree.
  */
 export function engageEvent(audienceKey: string, options: EngageEventOptions = {}): SegmentEvent {
   const entered = options.entered ?? true
