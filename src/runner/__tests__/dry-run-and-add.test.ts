@@ -194,6 +194,38 @@ describe('--dry-run', () => {
     expect(harness.sandbox.drops()).toHaveLength(1)
   })
 
+  it('against The Trade Desk, only lists its segments, and says what a Replace would do to one it cannot size', async () => {
+    const ttd = 'https://ttd.example.test'
+    const page = {
+      Segments: [{ CrmDataId: 'crm-real-7', SegmentName: 'Loyal buyers', Region: 'US' }],
+      PagingToken: 'p'
+    }
+    // The connection check reads the first page; the copy reads every page. Nothing else may reach TTD: nock refuses
+    // any other request, which would fail the run.
+    const scope = nock(ttd)
+      .get('/v3/crmdata/segment/adv-7')
+      .times(2)
+      .reply(200, page)
+      .get('/v3/crmdata/segment/adv-7?pagingToken=p')
+      .reply(200, { Segments: [] })
+    const list = input('ttd.jsonl', audienceMix({ members: 1500 }).events)
+    const env = { TTD_AUTH_TOKEN: 'real-token-9f2', TTD_ADVERTISER_ID: 'adv-7' }
+
+    const text = await runner(
+      ['--input', list, '--dry-run', '--segment-name', 'Loyal buyers', '--api-url', `${ttd}/v3`],
+      env
+    )
+
+    expect(text.code).toBe(EXIT_OK)
+    expect(scope.isDone()).toBe(true)
+    expect(text.stdout).toContain(`Target:      The Trade Desk at ${ttd}/v3: its segments were listed, nothing more\n`)
+    expect(text.stdout).toContain(
+      'Segment:     "Loyal buyers", CrmDataId crm-real-7 (found); a sync would replace its members with 1,500 people ' +
+        '(The Trade Desk does not report its size)\n'
+    )
+    expect(text.stdout + text.stderr).not.toContain('real-token-9f2')
+  })
+
   it('runs against the embedded sandbox too, leaving it empty', async () => {
     const embedded = await runner(['--input', input('e.jsonl', audienceMix({ members: 1500 }).events), '--dry-run'])
     expect(embedded.code).toBe(EXIT_OK)
