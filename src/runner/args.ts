@@ -85,7 +85,8 @@ export const USAGE = `Usage: npm start -- [options]     (or ${COMMAND_NAME} [opt
 
 Syncs an audience file to a CRM Data Segment of The Trade Desk through the destination's real runtime
 (actions-core), batch by batch: the first upload of the sync replaces the segment, later ones add to it
-(with --add, every upload adds). --dry-run shows what a sync would do without changing anything. Without --api-url it runs against a TTD sandbox embedded in this process, discarded at exit; without
+(with --add, every upload adds); --dry-run shows what a sync would do without changing anything.
+Without --api-url it runs against a TTD sandbox embedded in this process, discarded at exit; without
 --input it syncs the bundled example audience (${EXAMPLE_INPUT.relative}). The credentials are checked
 before any input is read.
 
