@@ -63,6 +63,13 @@ export interface RunnerOptions {
   keepSandbox: boolean
   /** redis:// URL of the cache that coordinates several runner processes syncing into one segment. */
   coordinate?: string
+  /** --add: every upload adds to the segment (`Add`); none replaces it. */
+  add: boolean
+  /**
+   * --dry-run: read, check and plan the whole sync against a copy of the target's segment list, and report what it
+   * would do; nothing is created, dropped or uploaded at the target.
+   */
+  dryRun: boolean
 }
 
 /** Modes that only talk to the target: they read no input and sync nothing. */
@@ -77,7 +84,8 @@ export type ParsedArgs =
 export const USAGE = `Usage: npm start -- [options]     (or ${COMMAND_NAME} [options], see README)
 
 Syncs an audience file to a CRM Data Segment of The Trade Desk through the destination's real runtime
-(actions-core), batch by batch: the first upload of the sync replaces the segment, later ones add to it.
+(actions-core), batch by batch: the first upload of the sync replaces the segment, later ones add to it
+(with --add, every upload adds); --dry-run shows what a sync would do without changing anything.
 Without --api-url it runs against a TTD sandbox embedded in this process, discarded at exit; without
 --input it syncs the bundled example audience (${EXAMPLE_INPUT.relative}). The credentials are checked
 before any input is read.
@@ -106,6 +114,11 @@ Input:
 
 Sync:
   --segment-name <name>   name of the TTD segment (default: each event's Engage audience key)
+  --add                   add the people to the segment: every upload is an Add, none a Replace, so
+                          everyone already in the segment stays (a segment that does not exist is created)
+  --dry-run               read and check the input and find the segment (creating nothing), then print
+                          what a sync would do: segment found or to be created, Replace or Add, counts by
+                          outcome, exit code. Nothing is created, dropped or uploaded at the target
   --audience-name <name>  Engage's native audience flow: call the destination's createAudience for this name
                           (in --region) first, then stamp the CrmDataId it returns on every event as
                           context.personas.external_audience_id, as Engage does (not with --segment-name)
@@ -142,9 +155,10 @@ Exit codes:
        every identifier invalid for --pii-type, or everyone left the audience)
   4    no audience event in the input (empty, or no Engage Audience Entered/Exited event)
   5    synced everyone the readable lines named, but some input lines could not be read as events
-  6    the connection check failed (token, rights or advertiser refused, or the target unreachable):
-       nothing was read or sent
+  6    the connection check failed (token, rights or advertiser refused, or the target unreachable),
+       or a dry run could not list the target's segments: nothing was read or sent
   130  interrupted by Ctrl-C (after a Replace, the segment holds part of the audience until the next run)
+A dry run exits with the code the sync would have returned.
 `
 
 /** Options that concern reading or syncing an input: --check and --list-segments take none of them. */
@@ -164,7 +178,9 @@ const SYNC_OPTIONS = [
   'phone-column',
   'country-column',
   'default-country',
-  'rejects'
+  'rejects',
+  'add',
+  'dry-run'
 ] as const
 
 /** Whether the arguments ask for JSON, read before (and whether or not) they parse, so that errors can be JSON too. */
@@ -198,6 +214,8 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv, cwd = pr
     'country-column': { type: 'string' },
     'default-country': { type: 'string' },
     rejects: { type: 'string' },
+    add: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
     'list-segments': { type: 'boolean', default: false },
     version: { type: 'boolean', default: false },
@@ -257,6 +275,17 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv, cwd = pr
   if (values['keep-sandbox'] === true && api.kind !== 'sandbox') {
     throw new UsageError('--keep-sandbox keeps the embedded sandbox: it cannot be combined with --api-url.')
   }
+  const dryRun = values['dry-run'] === true
+  if (dryRun && values['keep-sandbox'] === true) {
+    throw new UsageError('--dry-run uploads nothing, so there is no sandbox to keep: leave out --keep-sandbox.')
+  }
+  // A dry run's copy of the target must not write its windows and segment ids where real syncs read them.
+  if (dryRun && values.coordinate !== undefined) {
+    throw new UsageError(
+      '--dry-run sends nothing, so it has nothing to coordinate, and must not write to the shared Redis: leave out ' +
+        '--coordinate.'
+    )
+  }
 
   return {
     kind: 'run',
@@ -277,7 +306,9 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv, cwd = pr
       api,
       json: values.json === true,
       keepSandbox: values['keep-sandbox'] === true,
-      coordinate: values.coordinate === undefined ? undefined : redisUrl(values.coordinate)
+      coordinate: values.coordinate === undefined ? undefined : redisUrl(values.coordinate),
+      add: values.add === true,
+      dryRun
     }
   }
 }

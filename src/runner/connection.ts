@@ -1,44 +1,46 @@
 import {
   createRequestClient,
   Destination,
-  getAuthData,
   type DestinationDefinition,
   type DynamicFieldResponse,
   type JSONObject
 } from '@segment/actions-core'
+import { TtdCrmClient } from '../destinations/the-trade-desk-crm/api'
+import { forConnectionTest } from '../destinations/the-trade-desk-crm/errors'
 import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
-import { connectionProblem, inRunnerWords, type ConnectionProblem, type Target } from './messages'
+import { connectionProblem, inRunnerWords, type CheckWording, type ConnectionProblem } from './messages'
 
-/** What a check needs to know to word its answer. */
-export interface CheckContext {
-  target: Target
-  /** The target in words: "The Trade Desk at https://…", "the embedded sandbox". */
-  where: string
+/** Where the runner's own calls to the target go, with which credentials, and how long each may take. */
+export interface TargetAccount {
+  apiBaseUrl: string
+  token: string
   advertiserId: string
-  secrets: string[]
+  apiTimeoutMs: number
+}
+
+/** The destination's client for TTD's CRM API, with actions-core's request client, as the destination's calls use. */
+export function clientFor(account: TargetAccount): TtdCrmClient {
+  return new TtdCrmClient(createRequestClient({}), account)
 }
 
 /**
- * The destination's connection test (`testAuthentication`: the first page of the advertiser's segments), as
- * Segment's "Test connection" runs it, before the runner reads any input: a wrong token or advertiser fails at
- * once rather than after the first batch was read. The definition's function is called with actions-core's own
- * request client instead of through `Destination.testAuthentication`, which rewraps every failure into a plain
- * Error and so loses what it was (its class, code and status).
+ * The connection test before the runner reads any input: the first page of the advertiser's segments, the call the
+ * destination's `testAuthentication` makes (Segment's "Test connection"), so that a wrong token or advertiser fails
+ * at once rather than after the first batch was read. The client is called directly rather than through
+ * `testAuthentication`, which turns every failure into an error that no longer says what it was (which host, which
+ * network cause, which status); the runner words the failure from that data, and keeps the destination's own
+ * wording of it as the reason.
  */
 export async function checkConnection(
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  definition: DestinationDefinition<any>,
-  settings: JSONObject,
-  context: CheckContext
+  account: TargetAccount,
+  check: CheckWording
 ): Promise<ConnectionProblem | undefined> {
-  const test = definition.authentication?.testAuthentication
-  if (!test) return undefined
   try {
-    await test(createRequestClient({}), { settings, auth: getAuthData(settings) })
+    await clientFor(account).listFirstPage()
     return undefined
   } catch (error) {
-    const reason = inRunnerWords(redactSecrets(error instanceof Error ? error.message : String(error), context.secrets))
-    return connectionProblem(error, reason, context.target, context.where, context.advertiserId)
+    const reason = inRunnerWords(redactSecrets(forConnectionTest(error).message, [account.token]))
+    return connectionProblem(error, reason, check)
   }
 }
 

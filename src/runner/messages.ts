@@ -1,6 +1,6 @@
 import { InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
 import { MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
-import { describeNetwork, type NetworkCause } from '../destinations/the-trade-desk-crm/errors'
+import { describeNetwork, TtdError, type NetworkCause } from '../destinations/the-trade-desk-crm/errors'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
 import type { FailureDetails } from './outcomes'
 import { ADVERTISER_ENV, TOKEN_ENV } from '../cli/command-line'
@@ -35,11 +35,11 @@ export function count(n: number, noun: string): string {
 
 /**
  * A reason from the destination or the runtime, in the runner's words: the destination tells Segment's pipeline
- * that it "will retry", which is not what happens here (the runner retries a few times itself, then stops and
- * says so), so that sentence goes.
+ * what Segment does next ("Segment retries these events for up to four hours", "Segment will retry"), which is not
+ * what happens here (the runner retries a few times itself, then stops and says so), so that sentence goes.
  */
 export function inRunnerWords(reason: string): string {
-  return reason.replace(/\s*Segment will retry[^.]*\./g, '')
+  return reason.replace(/\s*Segment (?:will retry|retries)[^.]*\./g, '')
 }
 
 /** A failed group as its events' results say it: the code, the status, the destination's reason and its data. */
@@ -50,17 +50,66 @@ export interface EventFailure {
   details: FailureDetails
 }
 
+/** Who a message speaks of and what a run promises: the target's credentials, and whether uploads only add (--add). */
+export interface Wording {
+  target: Target
+  add?: boolean
+}
+
+/** Why running again is safe, after a failure a later run may mend. */
+function runAgain(wording: Wording): string {
+  return wording.add
+    ? 'Run it again later: adding people already in the segment changes nothing.'
+    : 'Run it again later: the first batch of a run replaces the segment.'
+}
+
+/**
+ * What went wrong, as a clause, for the failures a later attempt may mend (the network, TTD's outages and rate
+ * limits, an unreadable answer, an expired upload location, coordination): who could not be reached or failed, for
+ * which call, and how. Undefined for the others.
+ */
+export function transientCause(failure: EventFailure, timeoutMs?: number): string | undefined {
+  const { details } = failure
+  const call = details.operation ?? 'upload'
+  const status = details.ttdStatus ? ` (status ${details.ttdStatus})` : ''
+  switch (failure.code) {
+    case 'TTD_UNREACHABLE': {
+      const how =
+        details.network === 'timeout' && timeoutMs !== undefined
+          ? `no complete answer came within ${formatSeconds(timeoutMs)}`
+          : describeNetwork(details.network as NetworkCause)
+      return `could not reach ${details.host ?? 'The Trade Desk'}: ${how}`
+    }
+    case 'TTD_UNAVAILABLE':
+      return `The Trade Desk failed to ${call}${status}, an outage on its side`
+    case 'TTD_RATE_LIMITED':
+      return `The Trade Desk asked to slow down (429) for ${call}`
+    case 'TTD_UNREADABLE':
+      return `The Trade Desk's answer to ${call} could not be read`
+    case 'TTD_UPLOAD_URL_EXPIRED':
+      return `the upload location refused the file${status}; it had probably expired`
+    case 'SEGMENT_BUSY':
+      return "another process held the segment's claim for too long"
+    case 'STORE_FAILED':
+      return 'the coordination Redis failed during the sync'
+    default:
+      return undefined
+  }
+}
+
 /**
  * What to do about the events of one upload group that did not go out, in the runner's words: which option or
  * environment variable to change, who refused (The Trade Desk, or the runner's own check before anything was
  * sent), and for what TTD or the network did, where and after how many attempts.
  */
-export function eventFailureMessage(failure: EventFailure, target: Target, attempts = 1): string {
+export function eventFailureMessage(failure: EventFailure, wording: Wording, attempts = 1): string {
   const { code, details } = failure
-  const tries = attempts > 1 ? ` after ${attempts} attempts` : ''
-  const call = details.operation ?? 'upload'
-  const status = details.ttdStatus ? ` (status ${details.ttdStatus})` : ''
-  const later = 'Run it again later: the first batch of a run replaces the segment.'
+  const transient = transientCause(failure)
+  if (transient) {
+    const tries = attempts > 1 ? ` (${attempts} attempts)` : ''
+    const check = code === 'TTD_UNREACHABLE' ? ' Check --api-url and the network.' : ''
+    return `${capitalized(transient)}${tries}.${check} ${runAgain(wording)}`
+  }
   switch (code) {
     case RESULT_CODES.heldForMinimum:
     case 'BELOW_MINIMUM':
@@ -97,37 +146,51 @@ export function eventFailureMessage(failure: EventFailure, target: Target, attem
       return `The event does not fit the action's fields; ${MAPPING_OPTIONS} (${failure.reason})`
     case 'TTD_TOKEN_REJECTED':
     case 'TTD_FORBIDDEN':
-      return target === 'real'
-        ? `The Trade Desk refused the token or its rights on the advertiser: set a current long-lived token in ` +
-            `${TOKEN_ENV} and check ${ADVERTISER_ENV}.`
-        : 'The sandbox refused the token the runner gave it.'
+      return tokenRefused(wording.target)
     case 'TTD_ADVERTISER_NOT_FOUND':
-      return target === 'real'
+      return wording.target === 'real'
         ? `The Trade Desk does not know the advertiser: check ${ADVERTISER_ENV}.`
         : 'The sandbox does not know the advertiser.'
     case 'TTD_SEGMENT_NOT_FOUND':
       return 'The Trade Desk no longer knows the segment (was it deleted?): run again to look it up or create it anew.'
-    case 'TTD_UNREACHABLE':
-      return (
-        `Could not reach ${details.host ?? 'The Trade Desk'}${tries}: ${describeNetwork(details.network as NetworkCause)}. ` +
-        `Check --api-url and the network. ${later}`
-      )
-    case 'TTD_UNAVAILABLE':
-      return `The Trade Desk failed to ${call}${status}${tries}: an outage on its side. ${later}`
-    case 'TTD_RATE_LIMITED':
-      return `The Trade Desk kept asking to slow down (429) for ${call}${tries}. ${later}`
-    case 'TTD_UNREADABLE':
-      return `The Trade Desk's answer to ${call} could not be read${tries}. ${later}`
-    case 'TTD_UPLOAD_URL_EXPIRED':
-      return `The upload location refused the file${status}${tries}; it had probably expired. ${later}`
-    case 'SEGMENT_BUSY':
-      return `Another process held the segment's claim for too long${tries}. ${later}`
-    case 'STORE_FAILED':
-      return `The coordination Redis failed during the sync${tries}; nothing more was sent. ${later}`
     default:
       // TTD's own refusals (TTD_REJECTED, an unsafe upload location, anything new): its reason, as it said it.
       return failure.reason || `The upload of these events failed (${code}, status ${failure.status}).`
   }
+}
+
+/**
+ * Said while the runner waits to send events again that failed in a way a retry may mend, so that a slow network
+ * is never a silence: what happened, when the next attempt comes and how many are left.
+ */
+export function retryNote(
+  batch: number,
+  failure: EventFailure,
+  events: number,
+  attempt: number,
+  attempts: number,
+  delayMs: number,
+  apiTimeoutMs?: number
+): string {
+  // An upload's own timeout grows with its size; every other call waits the API timeout.
+  const timeoutMs = failure.details.operation === 'upload' ? undefined : apiTimeoutMs
+  const cause = transientCause(failure, timeoutMs) ?? `${failure.code} (status ${failure.status})`
+  return (
+    `batch ${batch}: ${count(events, 'event')} not sent yet, ${cause}; trying again in ` +
+    `${formatSeconds(delayMs)} (attempt ${attempt + 1} of ${attempts})`
+  )
+}
+
+/** "1 s", "0.5 s", "15 s". */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1)).toLocaleString('en-US')} s`
+}
+
+function tokenRefused(target: Target): string {
+  return target === 'real'
+    ? `The Trade Desk refused the token or its rights on the advertiser: set a current long-lived token in ` +
+        `${TOKEN_ENV} and check ${ADVERTISER_ENV}.`
+    : 'The sandbox refused the token the runner gave it.'
 }
 
 /** What to do about a batch that threw, after the runner's own retries. */
@@ -135,24 +198,17 @@ export function batchErrorMessage(
   error: unknown,
   reason: string,
   attempts: number,
-  target: Target
+  wording: Wording
 ): { code: string; message: string } {
   if (error instanceof InvalidAuthenticationError) {
-    return {
-      code: RUNNER_CODES.auth,
-      message:
-        target === 'real'
-          ? `The Trade Desk refused the token or its rights on the advertiser: set a current long-lived token in ` +
-            `${TOKEN_ENV} and check ${ADVERTISER_ENV}.`
-          : 'The sandbox refused the token the runner gave it.'
-    }
+    return { code: RUNNER_CODES.auth, message: tokenRefused(wording.target) }
   }
   if (error instanceof RetryableError) {
     return {
       code: RUNNER_CODES.retriesExhausted,
       message:
         `The Trade Desk kept failing (status ${error.status ?? 'unknown'}); the runner tried ${attempts} ` +
-        `time${attempts === 1 ? '' : 's'} and gave up. Run it again later: the first batch of a run replaces the segment.`
+        `time${attempts === 1 ? '' : 's'} and gave up. ${runAgain(wording)}`
     }
   }
   return { code: RUNNER_CODES.unexpected, message: reason }
@@ -165,48 +221,62 @@ export interface ConnectionProblem {
   reason: string
 }
 
-/**
- * The destination's connection test failed (read from the error's class, code and status, not its words): what
- * to do, for a person who sets environment variables and options. `where` names the target ("The Trade Desk at
- * https://…", "the embedded sandbox"). Nothing was read or sent yet, which the message says.
- */
-export function connectionProblem(
-  error: unknown,
-  reason: string,
-  target: Target,
-  where: string,
+/** What a message about the connection check needs to know of it. */
+export interface CheckWording {
+  target: Target
+  /** The target in words: "The Trade Desk at https://…", "the embedded sandbox". */
+  where: string
   advertiserId: string
-): ConnectionProblem {
-  const { code, status } = (error ?? {}) as { code?: unknown; status?: unknown }
+  /** How long the check waits for a complete answer. */
+  timeoutMs: number
+}
+
+/**
+ * The connection check (the first page of the advertiser's segments) failed, read from the failure's code and data,
+ * never its words: what to do, for a person who sets environment variables and options. Nothing was read or sent
+ * yet, which the message says.
+ */
+export function connectionProblem(error: unknown, reason: string, check: CheckWording): ConnectionProblem {
+  const { where, advertiserId } = check
   const nothing = 'Nothing was read or sent.'
-  if (error instanceof InvalidAuthenticationError) {
+  const code = error instanceof TtdError ? error.code : undefined
+  if (code === 'TTD_TOKEN_REJECTED' || code === 'TTD_FORBIDDEN') {
     return {
       code: 'AUTHENTICATION',
       message:
-        target === 'real'
+        check.target === 'real'
           ? `${capitalized(where)} refused the token or its rights on advertiser "${advertiserId}": set a current ` +
             `long-lived token in ${TOKEN_ENV} and check ${ADVERTISER_ENV}. ${nothing}`
           : `${capitalized(where)} refused the token the runner gave it. ${nothing}`,
       reason
     }
   }
-  if (code === 'TTD_UNREACHABLE') {
-    return {
-      code: 'TTD_UNREACHABLE',
-      message:
-        `Cannot reach ${where} to check the credentials (no complete answer, or an error answer). This says ` +
-        `nothing about the token: check --api-url and the network, or run again later. ${nothing}`,
-      reason
-    }
-  }
-  if (status === 404) {
+  if (code === 'TTD_ADVERTISER_NOT_FOUND') {
     return {
       code: 'ADVERTISER_NOT_FOUND',
       message: `${capitalized(where)} does not know advertiser "${advertiserId}": check ${ADVERTISER_ENV}. ${nothing}`,
       reason
     }
   }
+  const transient = error instanceof TtdError ? transientCause(asEventFailure(error), check.timeoutMs) : undefined
+  if (transient) {
+    return {
+      code: 'TTD_UNREACHABLE',
+      message:
+        `Cannot reach ${where} to check the credentials: ${transient}. This says nothing about the token: check ` +
+        `--api-url and the network, or run again later. ${nothing}`,
+      reason
+    }
+  }
   return { code: 'CONNECTION_FAILED', message: `Checking the credentials with ${where} failed. ${nothing}`, reason }
+}
+
+/** A failed call's data as an event's failure carries it, so that both are worded by the same rules. */
+export function asEventFailure(error: TtdError): EventFailure {
+  const details: FailureDetails = { operation: error.operation, host: error.host }
+  if (error.network) details.network = error.network
+  if (error.status !== undefined) details.ttdStatus = error.status
+  return { code: error.code, status: error.segmentStatus, reason: error.message, details }
 }
 
 function capitalized(text: string): string {

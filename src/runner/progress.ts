@@ -22,7 +22,9 @@ export class ProgressDisplay {
 
   constructor(
     private readonly out: { write(text: string): unknown },
-    private readonly live: boolean
+    private readonly live: boolean,
+    /** A dry run's batches say what a sync would upload. */
+    private readonly dryRun = false
   ) {
     // Uploading a large batch reads nothing for seconds: keep the rate and time left moving meanwhile.
     if (live) this.timer = setInterval(() => this.draw(true), 1_000).unref()
@@ -41,7 +43,7 @@ export class ProgressDisplay {
 
   batchDone(progress: BatchProgress): void {
     this.clear()
-    this.out.write(formatProgress(progress) + '\n')
+    this.out.write(formatProgress(progress, this.dryRun) + '\n')
     this.batch = progress.batch + 1
   }
 

@@ -60,11 +60,28 @@ export interface SyncRequest {
   secrets?: string[]
   /** Whose words the messages use: the sandbox's or a real TTD's (which environment variables to check). */
   target?: Target
+  /** --add: the destination only adds (its factory's addOnly), which messages say when they advise running again. */
+  add?: boolean
+  /** Told before each wait to send events again, so that a slow or failing network is never a silence. */
+  onRetry?: (retry: RetryProgress) => void
   /** When aborted, the sync stops after the batch in flight and the summary says it was interrupted. */
   signal?: AbortSignal
   /** Told of every input line left out for a fault: unreadable, invalid, refused, failed (--rejects). */
   onReject?: RejectListener
   now?: () => number
+}
+
+/** Events of a batch about to be sent again after a failure a retry may mend. */
+export interface RetryProgress {
+  batch: number
+  /** Events to send again. */
+  events: number
+  /** The attempt that just failed, and how many the runner makes in all. */
+  attempt: number
+  attempts: number
+  delayMs: number
+  /** The failure of the first of them. */
+  failure: Extract<Outcome, { kind: 'failed' }>
 }
 
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 4_000]
@@ -105,8 +122,8 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
     subscription: { subscribe: action.defaultSubscription, partnerAction: actionSlug, mapping: request.mapping }
   }
   const secrets = [String(request.settings.auth_token ?? ''), ...(request.secrets ?? [])].filter((s) => s.length > 0)
-  const tally = new SyncTally(secrets, request.target ?? 'sandbox', request.onReject)
-  const send = (events: SegmentEvent[]) => sendWithRetries(destination, events, settings, request)
+  const tally = new SyncTally(secrets, { target: request.target ?? 'sandbox', add: request.add }, request.onReject)
+  const send = (events: SegmentEvent[], batch: number) => sendWithRetries(destination, events, settings, request, batch)
   const held: Sendable & { from: number[] } = { events: [], lineNumbers: [], from: [] }
   let batchNumber = 0
   let stopped = false
@@ -120,7 +137,7 @@ export async function runSync(request: SyncRequest): Promise<SyncSummary> {
     position = batch.position
     request.onBatchStart?.(batchNumber, batch.position)
 
-    const attempt = await send(batch.events)
+    const attempt = await send(batch.events, batchNumber)
     if (!attempt.ok) {
       failBatch(tally, request, batchNumber, batch, attempt)
       stopped = true
@@ -166,11 +183,11 @@ async function sendHeldAgain(
   batchNumber: number,
   tally: SyncTally,
   request: SyncRequest,
-  send: (events: SegmentEvent[]) => Promise<Attempt>,
+  send: (events: SegmentEvent[], batch: number) => Promise<Attempt>,
   position: InputBatch['position'] | undefined
 ): Promise<void> {
   if (position) request.onBatchStart?.(batchNumber, position)
-  const attempt = await send(held.events)
+  const attempt = await send(held.events, batchNumber)
   if (!attempt.ok) {
     failBatch(tally, request, batchNumber, { ...held, position }, attempt)
     return
@@ -238,7 +255,8 @@ async function sendWithRetries(
   destination: Destination,
   events: SegmentEvent[],
   settings: JSONObject,
-  request: SyncRequest
+  request: SyncRequest,
+  batch: number
 ): Promise<Attempt> {
   const delays = request.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS
   const outcomes = new Array<Outcome>(events.length)
@@ -274,7 +292,17 @@ async function sendWithRetries(
       return outcome.kind === 'failed' && outcome.retryable
     })
     if (pending.length === 0 || attempts > delays.length) return { ok: true, outcomes, attempts }
-    await sleep(delays[attempts - 1])
+    const failure = outcomes[pending[0]] as Extract<Outcome, { kind: 'failed' }>
+    const delayMs = delays[attempts - 1]
+    request.onRetry?.({
+      batch,
+      events: pending.length,
+      attempt: attempts,
+      attempts: delays.length + 1,
+      delayMs,
+      failure
+    })
+    await sleep(delayMs)
   }
 }
 

@@ -21,12 +21,22 @@ import {
   type CheckMode,
   type RunnerOptions
 } from './args'
-import { checkConnection, listSegments, type CheckContext } from './connection'
+import { checkConnection, listSegments, type TargetAccount } from './connection'
+import { copyTarget, describeDryRunSegments, type CopyProblem } from './dry-run'
 import { EXAMPLE_INPUT } from './example'
 import { ensureExampleAudience } from './example-audience'
 import { InputError, inspectInput, readBatches, type InputBatch, type InputShape, type PhoneCountries } from './input'
 import { InputFile, STDIN } from './input-file'
-import { count, formatCount, inRunnerWords, type ConnectionProblem, type Target } from './messages'
+import {
+  count,
+  formatCount,
+  formatSeconds,
+  inRunnerWords,
+  retryNote,
+  type CheckWording,
+  type ConnectionProblem,
+  type Target
+} from './messages'
 import { StateContextStore } from '../local-runtime/state-context-store'
 import { asNativeAudience, createNativeAudience, type NativeAudience } from './native-audience'
 import { loadNationalPhones } from './phone-country'
@@ -42,6 +52,7 @@ import {
   type Warning
 } from './summary'
 import { runSync, type SyncSummary } from './run-sync'
+import { API_TIMEOUT_MS } from '../destinations/the-trade-desk-crm/constants'
 
 export interface RunnerIo {
   stdout: { write(text: string): unknown }
@@ -63,6 +74,8 @@ export interface RunnerDeps {
   status?: RunStatus
   /** Where relative paths start when INIT_CWD is not set (default: the process's current directory). */
   cwd?: string
+  /** How long each call to the target's API may take (default: the destination's); tests of a silent server shorten it. */
+  apiTimeoutMs?: number
 }
 
 export interface RunStatus {
@@ -183,9 +196,11 @@ interface Connection {
   /** The sandbox this run started (closed at the end), if any. */
   ownSandbox?: Sandbox
   sandbox?: Sandbox
+  apiTimeoutMs: number
 }
 
 async function connect(api: ApiTarget, deps: RunnerDeps, keep: boolean): Promise<Connection> {
+  const apiTimeoutMs = deps.apiTimeoutMs ?? API_TIMEOUT_MS
   if (api.kind === 'real') {
     const local = isLoopbackHost(new URL(api.apiBaseUrl))
     return {
@@ -193,7 +208,8 @@ async function connect(api: ApiTarget, deps: RunnerDeps, keep: boolean): Promise
       token: api.token,
       advertiserId: api.advertiserId,
       summary: { kind: local ? 'standalone-sandbox' : 'the-trade-desk', apiBaseUrl: api.apiBaseUrl },
-      target: 'real'
+      target: 'real',
+      apiTimeoutMs
     }
   }
   const sandbox = deps.sandbox ?? (await startSandbox())
@@ -204,17 +220,44 @@ async function connect(api: ApiTarget, deps: RunnerDeps, keep: boolean): Promise
     summary: { kind: 'embedded-sandbox', apiBaseUrl: sandbox.apiBaseUrl, kept: keep },
     target: 'sandbox',
     sandbox,
-    ...(deps.sandbox ? {} : { ownSandbox: sandbox })
+    ...(deps.sandbox ? {} : { ownSandbox: sandbox }),
+    apiTimeoutMs
   }
 }
 
-function definitionFor(connection: Connection) {
+/**
+ * A dry run's stand-in for the target: the run's own sandbox holding a copy of the target's segments, spoken of as
+ * the target (its summary and whose credentials), and closed at the end.
+ */
+function toCopy(connection: Connection, copy: Sandbox): Connection {
+  return {
+    ...connection,
+    apiBaseUrl: copy.apiBaseUrl,
+    token: copy.token,
+    sandbox: copy,
+    ownSandbox: copy
+  }
+}
+
+/** The destination for this run: --add is its factory's addOnly, never a field a Segment customer could set. */
+function definitionFor(connection: Connection, add = false) {
   return createTheTradeDeskCrm({
     apiBaseUrl: connection.apiBaseUrl,
     // Plain-http drop URLs are acceptable only from a sandbox: the one this process runs, or one on this
     // machine that --api-url itself reaches over plain http.
-    allowLoopbackHttpDrops: connection.sandbox !== undefined || isLoopbackHttp(connection.apiBaseUrl)
+    allowLoopbackHttpDrops: connection.sandbox !== undefined || isLoopbackHttp(connection.apiBaseUrl),
+    apiTimeoutMs: connection.apiTimeoutMs,
+    addOnly: add
   })
+}
+
+function accountOf(connection: Connection): TargetAccount {
+  return {
+    apiBaseUrl: connection.apiBaseUrl,
+    token: connection.token,
+    advertiserId: connection.advertiserId,
+    apiTimeoutMs: connection.apiTimeoutMs
+  }
 }
 
 function settingsFor(connection: Connection): JSONObject {
@@ -226,17 +269,35 @@ function settingsFor(connection: Connection): JSONObject {
   }
 }
 
-function checkContext(connection: Connection): CheckContext {
-  return {
-    target: connection.target,
-    where: connection.summary.kind === 'embedded-sandbox' ? 'the embedded sandbox' : describeTarget(connection.summary),
-    advertiserId: connection.advertiserId,
-    secrets: [connection.token]
-  }
+/** The target in a sentence about a call to it: "The Trade Desk at https://…", "the TTD sandbox at http://…". */
+function whereOf(connection: Connection): string {
+  const { kind, apiBaseUrl } = connection.summary
+  if (kind === 'embedded-sandbox') return 'the embedded sandbox'
+  return kind === 'standalone-sandbox' ? `the TTD sandbox at ${apiBaseUrl}` : describeTarget(connection.summary)
 }
 
-/** The connection check failed: nothing was read or sent. */
-function notConnected(out: Output, problem: ConnectionProblem, target: TargetSummary): number {
+/**
+ * The connection check, said before it starts when the target is across a network (a silent server makes it wait
+ * the call's whole timeout), and read for what went wrong when it fails.
+ */
+async function check(connection: Connection, out: Output): Promise<ConnectionProblem | undefined> {
+  const wording: CheckWording = {
+    target: connection.target,
+    where: whereOf(connection),
+    advertiserId: connection.advertiserId,
+    timeoutMs: connection.apiTimeoutMs
+  }
+  if (connection.summary.kind !== 'embedded-sandbox') {
+    out.note(
+      `Checking the credentials with ${wording.where} (waiting at most ${formatSeconds(connection.apiTimeoutMs)} ` +
+        'for its answer)…'
+    )
+  }
+  return checkConnection(accountOf(connection), wording)
+}
+
+/** The connection check failed (or, for a dry run, the listing of the target's segments): nothing was read or sent. */
+function notConnected(out: Output, problem: ConnectionProblem | CopyProblem, target: TargetSummary): number {
   return out.outcome(
     {
       result: 'connection-failed',
@@ -256,7 +317,7 @@ async function runCheck(mode: CheckMode, api: ApiTarget, out: Output, deps: Runn
   try {
     const definition = definitionFor(connection)
     const settings = settingsFor(connection)
-    const problem = await checkConnection(definition, settings, checkContext(connection))
+    const problem = await check(connection, out)
     if (problem) return notConnected(out, problem, connection.summary)
     const where = describeTarget(connection.summary)
     if (mode === 'check') {
@@ -331,8 +392,9 @@ async function runSyncCommand(
   let file: InputFile | undefined
   let cache: RedisEngageCache | undefined
   let connection: Connection | undefined
+  let copy: Sandbox | undefined
   const status = deps.status ?? { replaced: false }
-  const progress = new ProgressDisplay(io.stderr, io.stderr.isTTY === true)
+  const progress = new ProgressDisplay(io.stderr, io.stderr.isTTY === true, options.dryRun)
   try {
     try {
       // The example audience is not committed: the first plain `npm start` writes it from its seeded generator.
@@ -362,13 +424,22 @@ async function runSyncCommand(
     }
 
     connection = await connect(options.api, deps, options.keepSandbox)
-    const definition = definitionFor(connection)
-    const settings = settingsFor(connection)
     const secrets = [connection.token]
 
     // The credentials before the input: a wrong token fails at once, not after the first batch was read.
-    const problem = await checkConnection(definition, settings, checkContext(connection))
+    const problem = await check(connection, out)
     if (problem) return notConnected(out, problem, connection.summary)
+
+    // A dry run syncs to a copy of the target's segments; the target itself is only listed.
+    let syncTo = connection
+    if (options.dryRun) {
+      const copied = await copyTarget(accountOf(connection), options.region, whereOf(connection))
+      if ('problem' in copied) return notConnected(out, copied.problem, connection.summary)
+      copy = copied.sandbox
+      syncTo = toCopy(connection, copy)
+    }
+    const definition = definitionFor(syncTo, options.add)
+    const settings = settingsFor(syncTo)
 
     if (options.input === STDIN && io.stdin?.isTTY) out.note('Reading events from standard input (end with Ctrl-D).')
     let shape: InputShape
@@ -392,9 +463,15 @@ async function runSyncCommand(
       warnings.push({ code: 'ENCODING_GUESSED', message: `The input is ${shape.encoding.note}.` })
 
     const mapping = buildMapping(definition.actions.syncAudience.fields, options, piiType)
+    const plan =
+      `${file.label} (${describeShape(shape)}) to ${describeTarget(connection.summary)}, in batches of ` +
+      `${formatCount(options.batchSize)} (PII type ${piiType}, region ${options.region}` +
+      `${options.add ? ', Add only' : ''})`
     out.note(
-      `Syncing ${file.label} (${describeShape(shape)}) to ${describeTarget(connection.summary)}, in batches of ` +
-        `${formatCount(options.batchSize)} (PII type ${piiType}, region ${options.region})`
+      options.dryRun
+        ? `Dry run of syncing ${plan}: the target's segments were copied into a sandbox of this run, which gets ` +
+            'the uploads; nothing is created, dropped or uploaded at the target'
+        : `Syncing ${plan}`
     )
     const onAbort = () => {
       progress.note('Stopping after the batch in flight (Ctrl-C again to stop now).')
@@ -416,13 +493,18 @@ async function runSyncCommand(
     let audience: NativeAudience | undefined
     if (options.audienceName !== undefined) {
       audience = await createNativeAudience(definition, settings, options.audienceName, options.region)
+      const segment = `CRM Data Segment "${options.audienceName}" in ${options.region}`
       out.note(
-        `createAudience: CRM Data Segment "${options.audienceName}" in ${options.region} ` +
-          `${audience.created ? 'created' : 'found'}, CrmDataId ${audience.externalId}; every event carries it as ` +
-          'context.personas.external_audience_id'
+        options.dryRun && audience.created
+          ? `createAudience: ${segment} would be created; every event would carry its CrmDataId as ` +
+              'context.personas.external_audience_id'
+          : `createAudience: ${segment} ${audience.created ? 'created' : 'found'}, CrmDataId ${audience.externalId}; ` +
+              'every event carries it as context.personas.external_audience_id'
       )
       batches = asNativeAudience(batches, audience.externalId, options.region)
     }
+    // Segment sizes before the sync, where the target tells them (a sandbox): the summary says "was N, now M".
+    const sizesBefore = await sizesAt(connection)
     deps.signal?.addEventListener('abort', onAbort, { once: true })
     const summary = await runSync({
       definition,
@@ -433,13 +515,26 @@ async function runSyncCommand(
       engageDestinationCache: cache,
       onBatchStart: (batch, position) => progress.sending(batch, position),
       onProgress: (batch) => {
-        if (batch.mergeModes.includes('Replace')) status.replaced = true
+        if (batch.mergeModes.includes('Replace') && !options.dryRun) status.replaced = true
         progress.batchDone(batch)
       },
+      onRetry: (retry) =>
+        progress.note(
+          retryNote(
+            retry.batch,
+            retry.failure,
+            retry.events,
+            retry.attempt,
+            retry.attempts,
+            retry.delayMs,
+            syncTo.apiTimeoutMs
+          )
+        ),
       retryDelaysMs: deps.retryDelaysMs,
       secrets,
       // Credentials given through the environment (even to a standalone sandbox) are what a refusal points to.
       target: connection.target,
+      add: options.add,
       signal: deps.signal,
       onReject: rejects ? (line, code, reason) => rejects?.add(line, code, reason) : undefined
     })
@@ -448,7 +543,12 @@ async function runSyncCommand(
     // The sync itself never creates a native audience's segment: createAudience did, before it.
     for (const segment of summary.segments)
       if (segment.crmDataId === audience?.externalId) segment.created ||= audience.created
-    await measureSegments(summary, connection)
+    if (copy) {
+      describeDryRunSegments(summary, copy, sizesBefore)
+      explainDryRun(summary)
+    } else {
+      describeSegments(summary, sizesBefore, summary.segments.length > 0 ? await sizesAt(connection) : undefined)
+    }
 
     const missingCountry = phonesWithoutCountry(phones, piiType, countries)
     if (missingCountry) warnings.push(missingCountry)
@@ -467,6 +567,8 @@ async function runSyncCommand(
         ...(shape.csv ? { delimiter: shape.csv.delimiter } : {})
       },
       warnings,
+      dryRun: options.dryRun,
+      add: options.add,
       ...(rejects ? { rejects: { path: rejects.path, lines: rejects.lines } } : {})
     }
     io.stdout.write(out.json ? formatSummaryJson(report) + '\n' : formatSummaryText(report))
@@ -486,17 +588,38 @@ async function runSyncCommand(
     rejects?.close()
     file?.close()
     await connection?.ownSandbox?.close()
+    await copy?.close()
     await cache?.close()
   }
 }
 
-/** Each segment's size after the sync, when a sandbox can tell it (The Trade Desk's API does not). */
-async function measureSegments(summary: SyncSummary, connection: Connection): Promise<void> {
-  if (summary.segments.length === 0) return
+/** People in each segment of the target, when it tells them (a sandbox; The Trade Desk's API does not). */
+async function sizesAt(connection: Connection): Promise<Map<string, number> | undefined> {
+  if (connection.summary.kind === 'the-trade-desk') return undefined
   const origin = connection.sandbox?.origin ?? new URL(connection.apiBaseUrl).origin
-  const sizes =
-    connection.summary.kind === 'the-trade-desk' ? undefined : await segmentSizes(origin, connection.advertiserId)
-  for (const segment of summary.segments) segment.size = sizes?.get(segment.crmDataId) ?? null
+  return segmentSizes(origin, connection.advertiserId)
+}
+
+/** Each segment's size before and after the sync, where the target tells them; one the sync created had nobody. */
+function describeSegments(
+  summary: SyncSummary,
+  before: Map<string, number> | undefined,
+  after: Map<string, number> | undefined
+): void {
+  for (const segment of summary.segments) {
+    const id = segment.crmDataId ?? ''
+    segment.sizeBefore = segment.created ? 0 : (before?.get(id) ?? null)
+    segment.size = after?.get(id) ?? null
+  }
+}
+
+/** A dry run's result is what the sync would have returned, said as such: nothing was sent. */
+function explainDryRun(summary: SyncSummary): void {
+  if (summary.result === 'interrupted') {
+    summary.explanation = 'The dry run was interrupted: nothing was sent.'
+  } else if (summary.explanation) {
+    summary.explanation = `Dry run, nothing was sent. A sync would end so: ${summary.explanation}`
+  }
 }
 
 /** Adds up the phone values of the batches as they pass. */

@@ -2,7 +2,7 @@ import type { BatchProgress, SyncSummary } from './run-sync'
 import type { Encoding, EncodingSource } from './encoding'
 import type { InputFormat } from './input'
 import { count, formatCount } from './messages'
-import type { LeftOutCounts } from './tally'
+import type { LeftOutCounts, SegmentSummary } from './tally'
 
 /** Where the sync went, for the summary: a person must never have to guess whether TTD got the data. */
 export interface TargetSummary {
@@ -42,6 +42,10 @@ export interface RunReport extends SyncSummary {
   target: TargetSummary
   input: InputSummary
   warnings: Warning[]
+  /** --dry-run: the counts, segments and result are what a sync would have had; nothing was sent to the target. */
+  dryRun: boolean
+  /** --add: every upload adds (`Add`), none replaces. */
+  add: boolean
   /** --rejects: where every refused line was written, and how many lines. */
   rejects?: { path: string; lines: number }
 }
@@ -81,8 +85,8 @@ export function describeTarget(target: TargetSummary): string {
   }
 }
 
-/** One line per batch, for a log or a terminal. */
-export function formatProgress(progress: BatchProgress): string {
+/** One line per batch, for a log or a terminal; a dry run's say what a sync would upload. */
+export function formatProgress(progress: BatchProgress, dryRun = false): string {
   const retries = progress.attempts > 1 ? `, ${progress.attempts} attempts` : ''
   if (progress.error) return `batch ${progress.batch}: ${progress.events} events, FAILED${retries}: ${progress.error}`
   const modes = progress.mergeModes.length > 0 ? progress.mergeModes.join('+') : 'no upload'
@@ -92,7 +96,8 @@ export function formatProgress(progress: BatchProgress): string {
   const from = progress.heldFrom ? ` (held from batch ${progress.heldFrom.join(', ')})` : ''
   return (
     `batch ${progress.batch}: ${count(progress.events, 'event')}${from}${folded}, ${modes}, ` +
-    `${formatCount(progress.uploaded)} uploaded, ${formatCount(progress.leftOut)} left out${held}${retries}${where}`
+    `${formatCount(progress.uploaded)} ${dryRun ? 'to upload' : 'uploaded'}, ${formatCount(progress.leftOut)} left ` +
+    `out${held}${retries}${where}`
   )
 }
 
@@ -136,15 +141,18 @@ export function formatSummaryText(report: RunReport): string {
   const leftOut = REASONS.reduce((sum, reason) => sum + report.leftOut[reason.key], 0)
   const width = Math.max(...REASONS.map((reason) => reason.label.length))
   const { unreadable } = report
+  const dry = report.dryRun
   const lines = [
-    'Sync summary',
-    `  Target:      ${describeTarget(report.target)}`,
+    dry ? 'Dry run summary: what a sync would do (nothing was created, dropped or uploaded)' : 'Sync summary',
+    `  Target:      ${describeTarget(report.target)}` + (dry ? ': its segments were listed, nothing more' : ''),
     ...segmentLines(report),
+    `  Merge mode:  ${mergeModeLine(report)}`,
     `  Batches:     ${batchLine(report)}`,
     `  Events read: ${formatCount(report.events)}` +
       (unreadable.count > 0 ? ` (and ${count(unreadable.count, 'unreadable record')})` : ''),
-    `  Uploaded:    ${formatCount(report.uploaded)} identifiers (distinct within each batch)`,
-    `  Duplicates:  ${formatCount(report.duplicates)} (same identifier as another event of the batch: sent once)`,
+    `  ${dry ? 'To upload: ' : 'Uploaded:  '}  ${formatCount(report.uploaded)} identifiers (distinct within each batch)`,
+    `  Duplicates:  ${formatCount(report.duplicates)} (same identifier as another event of the batch: ` +
+      `${dry ? 'would be sent' : 'sent'} once)`,
     `  Left out:    ${formatCount(leftOut)}`,
     ...REASONS.map(({ key, label, note }) => {
       const counted = formatCount(report.leftOut[key]).padStart(8)
@@ -186,7 +194,7 @@ export function formatSummaryText(report: RunReport): string {
   }
   for (const warning of report.warnings) lines.push(`  Warning:     ${warning.message}`)
   lines.push(`  Elapsed:     ${(report.elapsedMs / 1000).toFixed(1)} s`)
-  lines.push(`  Result:      ${RESULT_LABELS[report.result]}`)
+  lines.push(`  Result:      ${RESULT_LABELS[report.result]}${dry ? ' (dry run: what a sync would return)' : ''}`)
   if (report.explanation) lines.push(`  ${report.explanation}`)
   return lines.join('\n') + '\n'
 }
@@ -202,19 +210,56 @@ export function formatLines(ranges: [number, number][], total: number): string {
   return `${single ? 'line' : 'lines'} ${shown.join(', ')}${total > ranges.length ? ', …' : ''}`
 }
 
-function segmentLines(summary: SyncSummary): string[] {
-  if (summary.segments.length === 0) return ['  Segment:     none written']
-  const lines = summary.segments.map((segment) => {
-    const size =
-      segment.size === undefined
-        ? ''
-        : segment.size === null
-          ? ', size not known (The Trade Desk does not report it)'
-          : `, now ${formatCount(segment.size)} ${segment.size === 1 ? 'person' : 'people'}`
-    return `  Segment:     "${segment.name}", CrmDataId ${segment.crmDataId} (${segment.created ? 'created' : 'reused'})${size}`
-  })
-  if (summary.moreSegments > 0) lines.push(`               and ${summary.moreSegments} more`)
+function segmentLines(report: RunReport): string[] {
+  if (report.segments.length === 0) return [`  Segment:     none ${report.dryRun ? 'would be written' : 'written'}`]
+  const lines = report.segments.map((segment) => `  Segment:     ${segmentLine(segment, report.dryRun)}`)
+  if (report.moreSegments > 0) lines.push(`               and ${report.moreSegments} more`)
   return lines
+}
+
+/**
+ * A segment, and what the sync did to it (a dry run: would do): its size before and after where a sandbox tells
+ * them, and otherwise what a Replace or an Add means for its members, which The Trade Desk does not report.
+ */
+export function segmentLine(segment: SegmentSummary, dryRun: boolean): string {
+  const name = `"${segment.name}"`
+  const replaces = segment.mergeModes.includes('Replace')
+  const { sizeBefore, size } = segment
+  if (dryRun) {
+    const sending = people(segment.wouldSend ?? 0)
+    if (segment.created) return `${name} (would be created), with ${sending}`
+    const now = typeof sizeBefore === 'number' ? `, ${people(sizeBefore)} now` : ''
+    const change = replaces
+      ? `a sync would replace its members with ${sending}`
+      : `a sync would add ${sending} to its members (anyone already in it counts once)`
+    const unknown = typeof sizeBefore === 'number' ? '' : ' (The Trade Desk does not report its size)'
+    return `${name}, CrmDataId ${segment.crmDataId} (found)${now}; ${change}${unknown}`
+  }
+  const head = `${name}, CrmDataId ${segment.crmDataId} (${segment.created ? 'created' : 'reused'})`
+  if (typeof size === 'number') {
+    if (segment.created || typeof sizeBefore !== 'number') return `${head}, now ${people(size)}`
+    const change = replaces ? 'replaced by the people this run uploaded' : 'the people this run uploaded were added'
+    return `${head}, was ${people(sizeBefore)}, now ${formatCount(size)}: ${change}`
+  }
+  const change = segment.created
+    ? 'it holds the people this run uploaded'
+    : replaces
+      ? 'replaced, so it holds the people this run uploaded and no one else'
+      : 'the people this run uploaded were added to those already in it'
+  return `${head}: ${change} (${size === null ? 'The Trade Desk does not report its size' : 'its size is not known'})`
+}
+
+function people(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? 'person' : 'people'}`
+}
+
+/** Replace then Add (a sync makes the segment equal to its list), or Add only (--add: nobody is removed). */
+function mergeModeLine(report: RunReport): string {
+  if (report.add) return 'Add only (--add): every upload adds, nobody is removed from the segment'
+  return (
+    "Replace, then Add: the first upload replaces the segment's members and the others add, so a complete sync " +
+    'leaves it holding exactly this list'
+  )
 }
 
 function batchLine(summary: SyncSummary): string {

@@ -4,7 +4,7 @@ import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import type { RefusedEvent, UnreadableCode, UnreadableRecord } from './input'
 import { UNREADABLE_REASONS } from './input'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
-import { batchErrorMessage, count, eventFailureMessage, formatCount, inRunnerWords, type Target } from './messages'
+import { batchErrorMessage, count, eventFailureMessage, formatCount, inRunnerWords, type Wording } from './messages'
 import type { Outcome } from './outcomes'
 
 export interface LeftOutCounts {
@@ -22,11 +22,21 @@ export interface LeftOutCounts {
 
 export interface SegmentSummary {
   name: string
-  crmDataId: string
-  /** True when this sync created the segment, false when it reused an existing one. */
+  /** Null only in a dry run, for a segment the sync would create (the copy's id is no id of the target's). */
+  crmDataId: string | null
+  /** True when this sync created the segment (a dry run: would create it), false when it reused an existing one. */
   created: boolean
-  /** People in the segment after the sync, read from the sandbox; null when unknown (a real TTD API). */
+  /** The merge modes of this run's uploads to it, in the order first used: Replace then Add, or Add alone. */
+  mergeModes: MergeMode[]
+  /** People in it before the sync: 0 when the sync created it, null when not known (The Trade Desk's API). */
+  sizeBefore?: number | null
+  /**
+   * People in it after the sync (a dry run: after the sync it describes), read from a sandbox; null when not known
+   * (The Trade Desk's API; a dry run adding to a segment whose members it cannot see).
+   */
   size?: number | null
+  /** Dry run only: the distinct people a sync would send to it, as its copy in the run's own sandbox counted them. */
+  wouldSend?: number
 }
 
 export interface BatchSummary {
@@ -144,7 +154,7 @@ export class SyncTally {
 
   constructor(
     private readonly secrets: string[],
-    private readonly target: Target,
+    private readonly wording: Wording,
     private readonly onReject: RejectListener = () => undefined
   ) {}
 
@@ -192,7 +202,7 @@ export class SyncTally {
       const outcome = outcomes[i]
       if (outcome.kind === 'uploaded') {
         if (!mergeModes.includes(outcome.mergeMode)) mergeModes.push(outcome.mergeMode)
-        this.noteSegment(outcome.crmDataId, outcome.segmentName, outcome.created)
+        this.noteSegment(outcome.crmDataId, outcome.segmentName, outcome.created, outcome.mergeMode)
         if (outcome.duplicate) this.duplicates++
         else uploaded++
         continue
@@ -218,14 +228,14 @@ export class SyncTally {
   stopAt(batch: number, failure: Extract<Outcome, { kind: 'failed' }>): void {
     this.stoppedAtBatch = batch
     const record = this.batches.find((summary) => summary.batch === batch)
-    if (record) record.error = eventFailureMessage(failure, this.target, failure.attempts)
+    if (record) record.error = eventFailureMessage(failure, this.wording, failure.attempts)
   }
 
   /** Every event of a batch that threw failed with it; returns the message as the summary shows it. */
   batchFailed(batch: number, lineNumbers: number[], error: unknown, attempts: number): string {
     const events = lineNumbers.length
     const reason = this.clean(error instanceof Error ? error.message : String(error))
-    const { code, message } = batchErrorMessage(error, reason, attempts, this.target)
+    const { code, message } = batchErrorMessage(error, reason, attempts, this.wording)
     this.events += events
     this.leftOut.failed += events
     this.noteFailure(code, message, reason, events, lineNumbers[0] ?? 0)
@@ -241,7 +251,7 @@ export class SyncTally {
       result,
       ok: result === 'ok',
       ...(explanation ? { explanation } : {}),
-      segments: [...this.segments.values()].map((segment) => ({ ...segment })),
+      segments: [...this.segments.values()].map((segment) => ({ ...segment, mergeModes: [...segment.mergeModes] })),
       moreSegments: this.moreSegments.size,
       batches: this.batches,
       records: this.events + this.unreadable.count,
@@ -367,34 +377,36 @@ export class SyncTally {
       case 'held': {
         this.leftOut.belowMinimum++
         const failure = { code: RESULT_CODES.heldForMinimum, status: 503, reason: outcome.reason, details: {} }
-        const message = eventFailureMessage(failure, this.target)
+        const message = eventFailureMessage(failure, this.wording)
         this.onReject(line, failure.code, message)
         return this.noteFailure(failure.code, message, this.clean(outcome.reason), 1, line)
       }
       case 'failed': {
         if (outcome.code === 'BELOW_MINIMUM') this.leftOut.belowMinimum++
         else this.leftOut.failed++
-        const message = eventFailureMessage(outcome, this.target, outcome.attempts)
+        const message = eventFailureMessage(outcome, this.wording, outcome.attempts)
         this.onReject(line, outcome.code, message)
         return this.noteFailure(outcome.code, message, this.clean(outcome.reason), 1, line)
       }
       case 'unmapped': {
         this.leftOut.failed++
         const code = outcome.code ?? 'MAPPING'
-        const message = eventFailureMessage({ code, status: 400, reason: outcome.reason, details: {} }, this.target)
+        const message = eventFailureMessage({ code, status: 400, reason: outcome.reason, details: {} }, this.wording)
         this.onReject(line, code, message)
         return this.noteFailure(code, message, this.clean(outcome.reason), 1, line)
       }
     }
   }
 
-  private noteSegment(crmDataId: string, name: string, created: boolean): void {
+  private noteSegment(crmDataId: string, name: string, created: boolean, mergeMode: MergeMode): void {
     const known = this.segments.get(crmDataId)
     if (known) {
       known.created ||= created
+      if (!known.mergeModes.includes(mergeMode)) known.mergeModes.push(mergeMode)
       return
     }
-    if (this.segments.size < MAX_SEGMENTS) this.segments.set(crmDataId, { name, crmDataId, created })
+    if (this.segments.size < MAX_SEGMENTS)
+      this.segments.set(crmDataId, { name, crmDataId, created, mergeModes: [mergeMode] })
     else if (this.moreSegments.size < 10_000) this.moreSegments.add(crmDataId)
   }
 

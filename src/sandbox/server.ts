@@ -210,9 +210,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return segment.members.toBase64Set()
     },
     memberKey,
-    seedSegment: (advertiserId: string, segmentName: string, region: Region) => {
+    seedSegment: (advertiserId: string, segmentName: string, region: Region, crmDataId?: string) => {
       if (!REGIONS.includes(region)) throw new TypeError(`Region must be one of ${REGIONS.join(', ')}`)
-      return segmentView(store.createSegment(advertiserId, segmentName, region))
+      return segmentView(store.createSegment(advertiserId, segmentName, region, crmDataId))
     },
     setFaults: (rules) => faults.set(rules),
     clearFaults: () => faults.clear(),

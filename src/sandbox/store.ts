@@ -83,10 +83,14 @@ export class SandboxStore {
     return this.knownAdvertisers.has(advertiserId) ? 'forbidden' : 'unknown-advertiser'
   }
 
-  createSegment(advertiserId: string, segmentName: string, region: Region): Segment {
+  /** A new segment; `crmDataId` keeps one given by a copy of another account's segments (a dry run's). */
+  createSegment(advertiserId: string, segmentName: string, region: Region, crmDataId?: string): Segment {
+    if (crmDataId !== undefined && this.segmentsById.has(crmDataId)) {
+      throw new TypeError(`The sandbox already has a segment with CrmDataId ${crmDataId}`)
+    }
     const segment: Segment = {
       advertiserId,
-      crmDataId: `crm-${this.nextSegmentNumber++}-${randomId(3)}`,
+      crmDataId: crmDataId ?? `crm-${this.nextSegmentNumber++}-${randomId(3)}`,
       segmentName,
       region,
       firstPartyDataId: this.nextFirstPartyDataId++,

@@ -157,8 +157,11 @@ export interface Sandbox {
   members(crmDataId: string): Set<string>
   /** The key a given uploaded line is stored under. */
   memberKey(piiType: PiiType, normalizedValue: string): string
-  /** Create a segment directly (for duplicate-name / paging tests). */
-  seedSegment(advertiserId: string, segmentName: string, region: Region): SegmentView
+  /**
+   * Create a segment directly (for duplicate-name / paging tests, and a dry run's copy of a target's segments,
+   * which keeps their CrmDataIds).
+   */
+  seedSegment(advertiserId: string, segmentName: string, region: Region, crmDataId?: string): SegmentView
   setFaults(rules: FaultRule[]): void
   clearFaults(): void
   close(): Promise<void>

@@ -30,7 +30,9 @@ describe('parseRunnerArgs', () => {
       batchSize: EXAMPLE_BATCH_SIZE,
       api: { kind: 'sandbox' },
       json: false,
-      keepSandbox: false
+      keepSandbox: false,
+      add: false,
+      dryRun: false
     })
   })
 
@@ -111,9 +113,21 @@ describe('parseRunnerArgs', () => {
     [['--check', '--input', 'x.csv'], /^--check only talks to the target .*: leave out --input\.$/],
     [['--list-segments', '--keep-sandbox'], /leave out --keep-sandbox/],
     [['--check', '--list-segments'], /not both/],
+    [['--check', '--dry-run'], /^--check only talks to the target .*: leave out --dry-run\.$/],
+    [['--list-segments', '--add'], /leave out --add/],
+    [['--dry-run', '--keep-sandbox'], /^--dry-run uploads nothing, so there is no sandbox to keep/],
+    [
+      ['--dry-run', '--coordinate', 'redis://127.0.0.1:6379'],
+      /must not write to the shared Redis: leave out --coordinate/
+    ],
     [['--email-column', ' '], /--email-column needs a non-empty value/]
   ])('refuses %j', (argv, message) => {
     expect(usageError(argv)).toMatch(message)
+  })
+
+  it('reads --add and --dry-run, which go together', () => {
+    expect(run(['--add', '--dry-run'])).toMatchObject({ add: true, dryRun: true })
+    expect(run([])).toMatchObject({ add: false, dryRun: false })
   })
 
   it('resolves relative paths against the folder npm was run in (INIT_CWD), else the current one', () => {

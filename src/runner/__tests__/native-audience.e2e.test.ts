@@ -39,7 +39,14 @@ describe('npm start -- --audience-name (Engage native audience flow)', () => {
     expect(harness.sandbox.members(segment.crmDataId)).toEqual(new Set(memberEmails.map(memberKeyOfEmail)))
     const summary = JSON.parse(result.stdout) as SyncSummary
     expect(summary.segments).toEqual([
-      { name: 'Native audience', crmDataId: segment.crmDataId, created: true, size: memberEmails.length }
+      {
+        name: 'Native audience',
+        crmDataId: segment.crmDataId,
+        created: true,
+        mergeModes: ['Replace', 'Add'],
+        sizeBefore: 0,
+        size: memberEmails.length
+      }
     ])
     // The two people who left would make a third, short batch: the runner folds them into the second.
     expect(summary.batches.map((batch) => batch.mergeModes)).toEqual([['Replace'], ['Add']])

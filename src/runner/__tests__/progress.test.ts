@@ -16,7 +16,7 @@ describe('ProgressDisplay', () => {
     display.batchDone(batch)
     display.stop()
 
-    expect(writes[0]).toMatch(/^\r\u001b\[Kbatch 1: 3,000 events read, 50% of the file, \d+ events\/s/)
+    expect(writes[0]).toMatch(/^\r\u001b\[Kbatch 1: 3,000 events read, 50% of the file, [\d,]+ events\/s/)
     // The live line is cleared before the batch line, so the two never mix.
     expect(writes.slice(1)).toEqual(['\r\u001b[K', 'batch 1: 1,500 events, Replace, 1,500 uploaded, 0 left out\n'])
   })

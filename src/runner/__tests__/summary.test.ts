@@ -5,8 +5,10 @@ import {
   formatProgress,
   formatSummaryJson,
   formatSummaryText,
+  segmentLine,
   type RunReport
 } from '../summary'
+import type { SegmentSummary } from '../tally'
 
 function summary(overrides: Partial<RunReport> = {}): RunReport {
   return {
@@ -16,7 +18,11 @@ function summary(overrides: Partial<RunReport> = {}): RunReport {
     target: { kind: 'embedded-sandbox', apiBaseUrl: 'http://127.0.0.1:4010/v3', kept: false },
     input: { path: '/data/list.csv', format: 'csv', gzip: false, encoding: 'utf-8', encodingSource: 'valid UTF-8' },
     warnings: [],
-    segments: [{ name: 'VIP', crmDataId: 'crm-9', created: true, size: 4100 }],
+    dryRun: false,
+    add: false,
+    segments: [
+      { name: 'VIP', crmDataId: 'crm-9', created: true, mergeModes: ['Replace', 'Add'], sizeBefore: 0, size: 4100 }
+    ],
     moreSegments: 0,
     batches: [
       { batch: 1, events: 2500, mergeModes: ['Replace'], uploaded: 2100 },
@@ -46,6 +52,10 @@ describe('formatSummaryText', () => {
       'Target:      the TTD sandbox embedded in this run (http://127.0.0.1:4010/v3), discarded when the runner exits\n'
     )
     expect(text).toContain('Segment:     "VIP", CrmDataId crm-9 (created), now 4,100 people')
+    expect(text).toContain(
+      "Merge mode:  Replace, then Add: the first upload replaces the segment's members and the others add, so a " +
+        'complete sync leaves it holding exactly this list\n'
+    )
     expect(text).toContain('Batches:     2 (Replace, Add)')
     expect(text).toContain('Uploaded:    4,150 identifiers')
     expect(text).toContain('Duplicates:  300 (same identifier as another event of the batch: sent once)')
@@ -67,9 +77,70 @@ describe('formatSummaryText', () => {
     )
   })
 
-  it('says when the size of a real TTD segment is not known', () => {
-    const text = formatSummaryText(summary({ segments: [{ name: 'VIP', crmDataId: 'c', created: false, size: null }] }))
-    expect(text).toContain('(reused), size not known (The Trade Desk does not report it)')
+  it('says what a Replace or an Add did to the segment: "was N, now M" where a sandbox tells, else what it means', () => {
+    const segment = (overrides: Partial<SegmentSummary>): SegmentSummary => ({
+      name: 'VIP',
+      crmDataId: 'c',
+      created: false,
+      mergeModes: ['Replace', 'Add'],
+      sizeBefore: 4480,
+      size: 1600,
+      ...overrides
+    })
+    expect(segmentLine(segment({}), false)).toBe(
+      '"VIP", CrmDataId c (reused), was 4,480 people, now 1,600: replaced by the people this run uploaded'
+    )
+    expect(segmentLine(segment({ mergeModes: ['Add'], size: 6080 }), false)).toBe(
+      '"VIP", CrmDataId c (reused), was 4,480 people, now 6,080: the people this run uploaded were added'
+    )
+    expect(segmentLine(segment({ created: true, sizeBefore: 0, size: 1 }), false)).toBe(
+      '"VIP", CrmDataId c (created), now 1 person'
+    )
+    // The Trade Desk reports no size: what the merge mode did is said instead.
+    expect(segmentLine(segment({ sizeBefore: null, size: null }), false)).toBe(
+      '"VIP", CrmDataId c (reused): replaced, so it holds the people this run uploaded and no one else (The Trade ' +
+        'Desk does not report its size)'
+    )
+    expect(segmentLine(segment({ mergeModes: ['Add'], sizeBefore: null, size: null }), false)).toBe(
+      '"VIP", CrmDataId c (reused): the people this run uploaded were added to those already in it (The Trade Desk ' +
+        'does not report its size)'
+    )
+    expect(segmentLine(segment({ created: true, sizeBefore: 0, size: null }), false)).toBe(
+      '"VIP", CrmDataId c (created): it holds the people this run uploaded (The Trade Desk does not report its size)'
+    )
+  })
+
+  it('says in a dry run what a sync would do to the segment, found or to be created', () => {
+    const found: SegmentSummary = {
+      name: 'VIP',
+      crmDataId: 'c',
+      created: false,
+      mergeModes: ['Replace'],
+      sizeBefore: 4480,
+      size: 1600,
+      wouldSend: 1600
+    }
+    expect(segmentLine(found, true)).toBe(
+      '"VIP", CrmDataId c (found), 4,480 people now; a sync would replace its members with 1,600 people'
+    )
+    expect(segmentLine({ ...found, mergeModes: ['Add'], sizeBefore: null, size: null }, true)).toBe(
+      '"VIP", CrmDataId c (found); a sync would add 1,600 people to its members (anyone already in it counts ' +
+        'once) (The Trade Desk does not report its size)'
+    )
+    expect(segmentLine({ ...found, crmDataId: null, created: true, sizeBefore: 0 }, true)).toBe(
+      '"VIP" (would be created), with 1,600 people'
+    )
+  })
+
+  it('heads a dry run as one, with what a sync would upload and return, and an Add-only run as such', () => {
+    const text = formatSummaryText(summary({ dryRun: true, add: true }))
+    expect(text).toMatch(/^Dry run summary: what a sync would do \(nothing was created, dropped or uploaded\)\n/)
+    expect(text).toContain('discarded when the runner exits: its segments were listed, nothing more\n')
+    expect(text).toContain('Merge mode:  Add only (--add): every upload adds, nobody is removed from the segment\n')
+    expect(text).toContain('To upload:   4,150 identifiers')
+    expect(text).not.toContain('Uploaded:')
+    expect(text).toContain('(same identifier as another event of the batch: would be sent once)')
+    expect(text).toMatch(/Result: {6}OK \(dry run: what a sync would return\)\n$/)
   })
 
   it('reports failures in the runner words, unreadable lines and where a failed sync stopped', () => {
@@ -112,6 +183,7 @@ describe('formatSummaryText', () => {
       })
     )
     expect(text).toContain('Segment:     none written')
+    expect(formatSummaryText(summary({ segments: [], dryRun: true }))).toContain('Segment:     none would be written')
     expect(text).toContain('Batches:     1 (failed)')
     expect(text).toContain('1,500 x Set TTD_AUTH_TOKEN. (from line 1)')
     expect(text).not.toContain('Auth Token setting')
@@ -200,6 +272,9 @@ describe('formatProgress', () => {
     expect(
       formatProgress({ batch: 2, events: 2500, mergeModes: ['Add'], uploaded: 2100, leftOut: 400, attempts: 1 })
     ).toBe('batch 2: 2,500 events, Add, 2,100 uploaded, 400 left out')
+    expect(
+      formatProgress({ batch: 2, events: 2500, mergeModes: ['Add'], uploaded: 2100, leftOut: 400, attempts: 1 }, true)
+    ).toBe('batch 2: 2,500 events, Add, 2,100 to upload, 400 left out')
     expect(
       formatProgress({
         batch: 1,

@@ -149,7 +149,9 @@ describe('runSync against the sandbox', () => {
     const summary = await sync(target, day2.events)
 
     expect(target.segments()).toHaveLength(1)
-    expect(summary.segments).toEqual([{ name: AUDIENCE_KEY, crmDataId: segment.crmDataId, created: false }])
+    expect(summary.segments).toEqual([
+      { name: AUDIENCE_KEY, crmDataId: segment.crmDataId, created: false, mergeModes: ['Replace'] }
+    ])
     expect(summary.replaced).toBe(true)
     expect(summary.batches[0].mergeModes).toEqual(['Replace'])
     expect(target.members(segment.crmDataId)).toEqual(keysOf(day2.memberEmails))
@@ -249,7 +251,9 @@ describe('runSync against the sandbox', () => {
     expect(target.requests.filter((r) => r.route === 'list').length).toBeGreaterThanOrEqual(3)
     expect(target.requests.filter((r) => r.route === 'create')).toHaveLength(0)
     expect(target.segments()).toHaveLength(5)
-    expect(summary.segments).toEqual([{ name: 'Loyal customers', crmDataId: wanted.crmDataId, created: false }])
+    expect(summary.segments).toEqual([
+      { name: 'Loyal customers', crmDataId: wanted.crmDataId, created: false, mergeModes: ['Replace'] }
+    ])
     expect(target.members(wanted.crmDataId)).toEqual(keysOf(memberEmails))
   })
 
@@ -279,8 +283,8 @@ describe('runSync against the sandbox', () => {
     expect(exhausted.ok).toBe(false)
     expect(exhausted.stoppedAtBatch).toBe(1)
     expect(exhausted.batches[0].error).toBe(
-      'The Trade Desk failed to request an upload location (status 503) after 3 attempts: an outage on its side. ' +
-        'Run it again later: the first batch of a run replaces the segment.'
+      'The Trade Desk failed to request an upload location (status 503), an outage on its side (3 attempts). Run ' +
+        'it again later: the first batch of a run replaces the segment.'
     )
     expect(exhausted.failures[0]).toMatchObject({ code: 'TTD_UNAVAILABLE', count: 1500 })
     expect(exhausted.failures[0].reason).toMatch(/failed to request an upload location \(503\)/)

@@ -96,14 +96,17 @@ async function syncLines(ctx: EngineContext, set: IdentifierSet): Promise<GroupO
   return { kind: 'held', distinct: lines.length, held: held.length }
 }
 
-/** Step 2: a short group inside an open window of its segment, filled up from that window's reservoir. */
+/**
+ * Step 2: a short group inside an open window of its segment, filled up from that window's reservoir. In add-only
+ * mode the segment is always in the add-only window, whose reservoir holds lines this run's uploads already added:
+ * so a held group whose lines went out with the pool is sent again (and reported) once its retry comes.
+ */
 async function topUpInWindow(
   ctx: EngineContext,
   set: IdentifierSet,
   present: Set<string>,
   pool: string
 ): Promise<GroupOutcome | undefined> {
-  if (ctx.addOnly) return undefined
   const { client, store } = ctx
   const segment = await resolveSegment(ctx, set.target, 'find')
   if (!segment) return undefined
@@ -207,11 +210,9 @@ async function uploadLines(
 
   /** An upload that was, or may have been, stored: the reservoir first (the window's readers need it), the window. */
   async function afterStored(): Promise<void> {
-    if (entry.windowId !== '') {
-      const seconds = entry.mergeMode === 'Replace' ? SYNC_WINDOW_HOURS * 3600 : window.secondsLeft(entry)
-      const key = reservoirKey(advertiserId, segment.crmDataId, set.piiType, entry.windowId)
-      await keepReservoir(store, key, lines, seconds)
-    }
+    const seconds = entry.mergeMode === 'Replace' ? SYNC_WINDOW_HOURS * 3600 : window.secondsLeft(entry)
+    const key = reservoirKey(advertiserId, segment.crmDataId, set.piiType, entry.windowId)
+    await keepReservoir(store, key, lines, seconds)
     await window.end(advertiserId, entry, 'uploaded')
     if (pool && pooled > 0 && store) await clearPool(store, pool)
   }

@@ -20,6 +20,12 @@ export interface OpenWindow {
 export type WindowEntry =
   ({ mergeMode: 'Add' } & OpenWindow) | { mergeMode: 'Replace'; windowId: string; crmDataId: string; holder?: string }
 
+/**
+ * The window every upload of an add-only run is in: no `Replace` opens or closes it, and what is kept for it (the
+ * reservoir of lines already added) lives for SYNC_WINDOW_HOURS from its first upload, in the runtime's store.
+ */
+export const ADD_ONLY_WINDOW_ID = 'add-only'
+
 /** How an upload ended, as the window needs it: only a `Replace` that was or may have been stored opens it. */
 export type UploadEnd = 'uploaded' | 'maybe-stored' | 'failed'
 
@@ -58,8 +64,12 @@ export class SyncWindow {
     private readonly addOnly = false
   ) {}
 
-  /** The open window of a segment, if any. Waits (bounded) while another batch's `Replace` is in flight. */
+  /**
+   * The open window of a segment, if any. Waits (bounded) while another batch's `Replace` is in flight. In add-only
+   * mode every segment is always in the add-only window.
+   */
   async peek(advertiserId: string, crmDataId: string): Promise<OpenWindow | undefined> {
+    if (this.addOnly) return this.addOnlyWindow()
     const here = this.openedHere.get(crmDataId)
     if (here || !this.store) return here
     const key = windowKey(advertiserId, crmDataId)
@@ -78,7 +88,7 @@ export class SyncWindow {
    * that a live holder never loses its claim.
    */
   async enter(advertiserId: string, crmDataId: string, claimSeconds: number): Promise<WindowEntry> {
-    if (this.addOnly) return { mergeMode: 'Add', windowId: '', openedAt: this.now() }
+    if (this.addOnly) return { mergeMode: 'Add', ...this.addOnlyWindow() }
     const replace = (holder?: string): WindowEntry => ({
       mergeMode: 'Replace',
       windowId: randomUUID(),
@@ -156,6 +166,10 @@ export class SyncWindow {
   /** Seconds a window opened at `openedAt` has left. */
   secondsLeft(window: OpenWindow): number {
     return (window.openedAt + SYNC_WINDOW_HOURS * 3_600_000 - this.now()) / 1000
+  }
+
+  private addOnlyWindow(): OpenWindow {
+    return { windowId: ADD_ONLY_WINDOW_ID, openedAt: this.now() }
   }
 
   /** A value whose time is up reads as closed even if its store has not dropped it yet (clocks differ). */
