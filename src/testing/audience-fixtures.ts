@@ -13,7 +13,7 @@ export function emailOf(i: number, tag = 'p'): string {
   return `${tag}.person${i}@example.com`
 }
 
-/** An Engage audience event, as in /work/shared/reference/engage-events.md. */
+/** An Engage audience event, as Engage sends it to an audience destination. */
 export function engageEvent(
   email: string | undefined,
   options: { entered?: boolean; key?: string; phone?: string } = {}

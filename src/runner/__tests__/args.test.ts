@@ -3,7 +3,7 @@ import { parseRunnerArgs, UsageError, USAGE, wantsJson, type RunnerOptions } fro
 import { EXAMPLE_BATCH_SIZE, EXAMPLE_INPUT } from '../example'
 
 function run(argv: string[], env: NodeJS.ProcessEnv = {}): RunnerOptions {
-  const parsed = parseRunnerArgs(argv, env, '/home/me/repo')
+  const parsed = parseRunnerArgs(argv, env, '/data/me/repo')
   if (parsed.kind !== 'run') throw new Error('expected run options')
   return parsed.options
 }
@@ -58,7 +58,7 @@ describe('parseRunnerArgs', () => {
       'JSON'
     ])
     expect(options).toMatchObject({
-      input: '/home/me/repo/people.jsonl',
+      input: '/data/me/repo/people.jsonl',
       format: 'json',
       usingExample: false,
       segmentName: 'VIP buyers',
@@ -131,13 +131,13 @@ describe('parseRunnerArgs', () => {
   })
 
   it('resolves relative paths against the folder npm was run in (INIT_CWD), else the current one', () => {
-    expect(run(['--input', 'list.csv', '--rejects', 'out/rejects.csv'], { INIT_CWD: '/home/me/data' })).toMatchObject({
-      input: '/home/me/data/list.csv',
-      rejects: '/home/me/data/out/rejects.csv'
+    expect(run(['--input', 'list.csv', '--rejects', 'out/rejects.csv'], { INIT_CWD: '/data/me/data' })).toMatchObject({
+      input: '/data/me/data/list.csv',
+      rejects: '/data/me/data/out/rejects.csv'
     })
-    expect(run(['--input', 'list.csv']).input).toBe('/home/me/repo/list.csv')
-    expect(run(['--input', '/abs/list.csv'], { INIT_CWD: '/home/me' }).input).toBe('/abs/list.csv')
-    expect(run(['--input', '-'], { INIT_CWD: '/home/me' }).input).toBe('-')
+    expect(run(['--input', 'list.csv']).input).toBe('/data/me/repo/list.csv')
+    expect(run(['--input', '/abs/list.csv'], { INIT_CWD: '/data/me' }).input).toBe('/abs/list.csv')
+    expect(run(['--input', '-'], { INIT_CWD: '/data/me' }).input).toBe('-')
   })
 
   it('reads the input options: encoding and delimiter by name, columns, a country', () => {

@@ -52,7 +52,7 @@ describe('classify', () => {
       kind: 'invalid',
       reason: 'Reworded: no at sign.'
     })
-    // The old message prefix alone no longer decides anything.
+    // A message alone decides nothing: without a code, the entry is actions-core's own refusal.
     expect(classify(error(400, 'Email has no @.'), entered)).toEqual({ kind: 'unmapped', reason: 'Email has no @.' })
   })
 

@@ -169,7 +169,7 @@ describe('without a usable cache', () => {
     ['none', {}],
     ['one without its methods', { getByKey: 'nope' }],
     ['one whose expiries cannot hold a sync window', new MemoryEngageCache({ maxExpirySeconds: 60 })]
-  ])('uses the stateContext as before with %s: one machine replaces, then adds', async (_label, cache) => {
+  ])('uses the stateContext with %s: one machine replaces, then adds', async (_label, cache) => {
     const ttd = new FakeTtd()
     ttd.seedSegment('crm-1', 'High Value')
     const machine = freshMachine(cache)

@@ -9,7 +9,7 @@ import { DEFAULT_BATCH_SIZE, MIN_BATCH_SIZE, MIN_DISTINCT_IDENTIFIERS, REGION_CH
  * no phone. A `@template` of the same path resolves to '' instead, which keeps the key, and the destination treats
  * '' exactly as absent ("is missing"). It is used for `phone` only: rendering a template costs more than `@path`
  * when the value is there, so `email`, present in the far more common email audiences, keeps `@path` (phone
- * audiences pay for a deleted email key as before, and a little more for rendering their phone). An `@if` with
+ * audiences pay for a deleted email key, and a little more for rendering their phone). An `@if` with
  * `exists` around the `@path`, the other way to get '', measured slower than either. Mappings saved with the
  * `@path` default keep working unchanged. One difference for new mappings: a template turns a non-text phone (a
  * number, a list) into text before the destination validates it, where `@path` has actions-core refuse its type;
