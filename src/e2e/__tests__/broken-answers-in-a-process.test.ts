@@ -1,15 +1,11 @@
 /**
  * A plain Node process running the destination, against a loopback sandbox whose answers break after
  * their 200 headers: a reset mid-body on list, drop and upload, a chunked answer cut short on create.
- * Before every call read its body once, such a reset escaped as an 'error' event nobody listened to and
- * killed the process. Now each is a retryable failure of its batch, and the retried batch uploads.
+ * A reset that reached an 'error' event nobody listens to would kill the process; each must be a retryable
+ * failure of its batch, and the retried batch must upload.
  */
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
 import { startSandbox, type Sandbox } from '../../sandbox'
-
-const REPO = join(__dirname, '..', '..', '..')
-const CHILD = join(__dirname, 'helpers', 'batches-in-child.ts')
+import { spawnCli } from '../../testing/spawn-cli'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -17,31 +13,23 @@ beforeAll(async () => {
 })
 afterAll(() => sandbox.close())
 
-function runChild(): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', CHILD],
-      {
-        cwd: REPO,
-        env: {
-          ...process.env,
-          TTD_API_BASE_URL: sandbox.apiBaseUrl,
-          TTD_TOKEN: sandbox.token,
-          TTD_ADVERTISER_ID: sandbox.advertiserId
-        }
-      },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? Number(error.code ?? 1) : 0,
-          lines: stdout
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => JSON.parse(line) as Record<string, unknown>),
-          stderr
-        })
-    )
+async function runChild(): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
+  const child = spawnCli('src/e2e/__tests__/helpers/batches-in-child.ts', [], {
+    TTD_API_BASE_URL: sandbox.apiBaseUrl,
+    TTD_TOKEN: sandbox.token,
+    TTD_ADVERTISER_ID: sandbox.advertiserId
   })
+  try {
+    const code = await child.waitForExit()
+    const lines = child
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    return { code, lines, stderr: child.stderr() }
+  } finally {
+    await child.stop()
+  }
 }
 
 it('survives answers that break mid-body on every call, and the retried batch uploads', async () => {
@@ -72,4 +60,4 @@ it('survives answers that break mid-body on every call, and the retried batch up
   expect(broken).toEqual(['list', 'create', 'drop', 'upload'])
   const [segment] = sandbox.segments()
   expect(sandbox.members(segment.crmDataId).size).toBe(1600)
-}, 60_000)
+})

@@ -58,5 +58,5 @@ describe('three runner processes, one Redis, one standalone sandbox', () => {
     expect(new Set(summaries.map((s) => s.segments[0].crmDataId))).toEqual(new Set([segments[0].crmDataId]))
     expect(summaries.filter((s) => s.segments[0].created)).toHaveLength(1)
     for (const run of runs) expect(run.stdout + run.stderr).not.toContain(TOKEN)
-  }, 120_000) // three processes each load TypeScript and actions-core: seconds each on a busy 2-core machine
+  })
 })
