@@ -429,7 +429,7 @@ describe('npm start (a real process)', () => {
       const sizes = await segmentSizes(origin ?? '', 'sandbox-advertiser')
       expect([...(sizes?.values() ?? [])]).toEqual([summary.uploaded])
       cli.child.kill('SIGINT')
-      expect(await cli.exited).toBe(0)
+      expect(await cli.waitForExit()).toBe(0)
       expect(cli.output()).not.toMatch(/sandbox-[0-9a-f]{32}/)
       expect(cli.output()).not.toMatch(/@example\.(com|net|org)/)
     } finally {

@@ -27,20 +27,25 @@ describe('sandbox CLI', () => {
       expect(response.status).toBe(200)
       await cli.waitFor('GET list 200')
       expect(cli.output().split('cli-secret-token')).toHaveLength(2)
-    } finally {
       cli.child.kill('SIGTERM')
+      expect(await cli.waitForExit()).toBe(0)
+    } finally {
+      await cli.stop()
     }
-    expect(await cli.exited).toBe(0)
   })
 
   it('says the port from PORT is in use and how to pick another, exiting 2 without a stack trace', () =>
     withOccupiedPort(async (port) => {
       const cli = runCli([], { PORT: String(port) })
-      expect(await cli.exited).toBe(2)
-      expect(cli.output()).toBe(
-        `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-          `Pick another port: npm run sandbox -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
-      )
+      try {
+        expect(await cli.waitForExit()).toBe(2)
+        expect(cli.output()).toBe(
+          `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
+            `Pick another port: npm run sandbox -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
+        )
+      } finally {
+        await cli.stop()
+      }
     }))
 
   it('parses options and refuses unknown or incomplete ones', () => {

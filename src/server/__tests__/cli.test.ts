@@ -17,25 +17,34 @@ describe('npm run serve', () => {
       expect(page.status).toBe(200)
       expect(await page.text()).toContain('<title>TTD CRM sandbox console</title>')
       expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
-    } finally {
       cli.child.kill('SIGTERM')
+      expect(await cli.waitForExit()).toBe(0)
+    } finally {
+      await cli.stop()
     }
-    expect(await cli.exited).toBe(0)
   })
 
   it('says the port is in use and how to pick another, exiting 2 without a stack trace', () =>
     withOccupiedPort(async (port) => {
       const cli = serve(['--sandbox', '--port', String(port)])
-      expect(await cli.exited).toBe(2)
-      expect(cli.output()).toBe(
-        `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-          `Pick another port: npm run serve -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
-      )
+      try {
+        expect(await cli.waitForExit()).toBe(2)
+        expect(cli.output()).toBe(
+          `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
+            `Pick another port: npm run serve -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
+        )
+      } finally {
+        await cli.stop()
+      }
     }))
 
   it('refuses a port that is not one with exit code 2', async () => {
     const cli = serve(['--port', '70000'])
-    expect(await cli.exited).toBe(2)
-    expect(cli.output()).toBe('--port must be a port number (0 to 65535).\n')
+    try {
+      expect(await cli.waitForExit()).toBe(2)
+      expect(cli.output()).toBe('--port must be a port number (0 to 65535).\n')
+    } finally {
+      await cli.stop()
+    }
   })
 })
