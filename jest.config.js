@@ -19,7 +19,8 @@ const E2E = [
 const shared = {
   // tsconfig's isolatedModules makes ts-jest transpile file by file; `npm run typecheck` checks the whole tree.
   preset: 'ts-jest',
-  testEnvironment: 'node',
+  // Fails a test file that leaves a process, server, socket or timer running, naming it, instead of hanging the run.
+  testEnvironment: '<rootDir>/src/testing/leak-checking-environment.ts',
   roots: ['<rootDir>/src'],
   // nock set up once for every suite: no request leaves the machine except to loopback servers the tests start.
   setupFilesAfterEnv: ['<rootDir>/src/testing/nock-setup.ts']
