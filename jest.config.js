@@ -51,7 +51,11 @@ if (only && !projects.some((project) => project.displayName === only)) {
 /** @type {import('jest').Config} */
 module.exports = {
   projects: only ? projects.filter((project) => project.displayName === only) : projects,
-  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
+  reporters: [
+    'default',
+    '<rootDir>/scripts/jest-summary-reporter.js',
+    '<rootDir>/scripts/jest-running-files-reporter.js'
+  ],
   // Every test and hook ends within this, whatever it waits for.
   testTimeout: 20000
 }
