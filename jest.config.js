@@ -56,6 +56,9 @@ module.exports = {
     '<rootDir>/scripts/jest-summary-reporter.js',
     '<rootDir>/scripts/jest-running-files-reporter.js'
   ],
+  // Jest's default is one worker fewer than the cores: on two cores, every file one after the other in jest's own
+  // process. A worker per core runs the suite in about 60 % of the time there; more than that measures slower.
+  maxWorkers: '100%',
   // Every test and hook ends within this, whatever it waits for.
   testTimeout: 20000
 }
