@@ -18,9 +18,13 @@ function activeHandles(): Handle[] {
   return (process as unknown as { _getActiveHandles(): Handle[] })._getActiveHandles()
 }
 
-/** This process's own standard streams, created on first use, perhaps during a test file: never a leak. */
+/**
+ * This process's own standard streams, created on first use, perhaps during a test file: never a leak. Told by their
+ * file descriptor: reading process.stdin would create a stdin stream nobody asked for.
+ */
 function isStandardStream(handle: Handle): boolean {
-  return handle === process.stdin || handle === process.stdout || handle === process.stderr
+  const fd = (handle as { fd?: unknown }).fd
+  return fd === 0 || fd === 1 || fd === 2
 }
 
 interface Leftover {
