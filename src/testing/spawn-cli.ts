@@ -7,8 +7,8 @@ import { waitUntil } from './wait-until'
 const REPO = join(__dirname, '..', '..')
 /** Where `npm run build:tools`, or the e2e project's global setup when the sources changed, compiles src/. */
 const TOOLS = join(REPO, 'dist-tools')
-/** How long a test waits for a process to end before it fails (and its `finally` ends the process). */
-const EXIT_WAIT_MS = 20_000
+/** How long a test waits for a process to end before it fails (and its `finally` ends the process): within jest's 20 s. */
+const EXIT_WAIT_MS = 15_000
 
 export interface RunningCli {
   child: ChildProcess
