@@ -147,3 +147,30 @@ export async function freePort(): Promise<number> {
   await held.close()
   return held.port
 }
+
+export interface CliResult {
+  /** The exit code, null when a signal ended the process. */
+  code: number | null
+  output: string
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs one of the repository's CLIs to its end, as spawnCli starts it, and returns what it printed. Fails when it
+ * runs longer than `timeoutMs` (15 s by default); the process is ended whatever happens.
+ */
+export async function runCliToExit(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs?: number
+): Promise<CliResult> {
+  const cli = spawnCli(script, args, env)
+  try {
+    const code = await cli.waitForExit(timeoutMs)
+    return { code, output: cli.output(), stdout: cli.stdout(), stderr: cli.stderr() }
+  } finally {
+    await cli.stop()
+  }
+}

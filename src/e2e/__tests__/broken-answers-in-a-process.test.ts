@@ -5,7 +5,7 @@
  * failure of its batch, and the retried batch must upload.
  */
 import { startSandbox, type Sandbox } from '../../sandbox'
-import { spawnCli } from '../../testing/spawn-cli'
+import { runCliToExit } from '../../testing/spawn-cli'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -14,22 +14,16 @@ beforeAll(async () => {
 afterAll(() => sandbox.close())
 
 async function runChild(): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
-  const child = spawnCli('src/e2e/__tests__/helpers/batches-in-child.ts', [], {
+  const { code, stdout, stderr } = await runCliToExit('src/e2e/__tests__/helpers/batches-in-child.ts', [], {
     TTD_API_BASE_URL: sandbox.apiBaseUrl,
     TTD_TOKEN: sandbox.token,
     TTD_ADVERTISER_ID: sandbox.advertiserId
   })
-  try {
-    const code = await child.waitForExit()
-    const lines = child
-      .stdout()
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-    return { code, lines, stderr: child.stderr() }
-  } finally {
-    await child.stop()
-  }
+  const lines = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  return { code, lines, stderr }
 }
 
 it('survives answers that break mid-body on every call, and the retried batch uploads', async () => {

@@ -1,7 +1,8 @@
-import { spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
+import { runCliToExit, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 import { USAGE, UsageError, parseArgs } from '../cli'
 
-const runCli = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/sandbox/cli.ts', args, env)
+const SANDBOX = 'src/sandbox/cli.ts'
+const runCli = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli(SANDBOX, args, env)
 
 describe('sandbox CLI', () => {
   it('prints what a client needs, logs requests without the token, and stops on SIGTERM', async () => {
@@ -36,16 +37,12 @@ describe('sandbox CLI', () => {
 
   it('says the port from PORT is in use and how to pick another, exiting 2 without a stack trace', () =>
     withOccupiedPort(async (port) => {
-      const cli = runCli([], { PORT: String(port) })
-      try {
-        expect(await cli.waitForExit()).toBe(2)
-        expect(cli.output()).toBe(
-          `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-            `Pick another port: npm run sandbox -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
-        )
-      } finally {
-        await cli.stop()
-      }
+      const { code, output } = await runCliToExit(SANDBOX, [], { PORT: String(port) })
+      expect(code).toBe(2)
+      expect(output).toBe(
+        `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
+          `Pick another port: npm run sandbox -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
+      )
     }))
 
   it('parses options and refuses unknown or incomplete ones', () => {

@@ -1,6 +1,7 @@
-import { freePort, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
+import { freePort, runCliToExit, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 
-const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/server/cli.ts', args, env)
+const SERVE = 'src/server/cli.ts'
+const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli(SERVE, args, env)
 
 describe('npm run serve', () => {
   it('listens on --port over PORT and, with --sandbox, prints the sandbox console it can open', async () => {
@@ -26,25 +27,17 @@ describe('npm run serve', () => {
 
   it('says the port is in use and how to pick another, exiting 2 without a stack trace', () =>
     withOccupiedPort(async (port) => {
-      const cli = serve(['--sandbox', '--port', String(port)])
-      try {
-        expect(await cli.waitForExit()).toBe(2)
-        expect(cli.output()).toBe(
-          `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
-            `Pick another port: npm run serve -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
-        )
-      } finally {
-        await cli.stop()
-      }
+      const { code, output } = await runCliToExit(SERVE, ['--sandbox', '--port', String(port)])
+      expect(code).toBe(2)
+      expect(output).toBe(
+        `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
+          `Pick another port: npm run serve -- --port ${port + 1} (or set PORT), or --port 0 for any free one.\n`
+      )
     }))
 
   it('refuses a port that is not one with exit code 2', async () => {
-    const cli = serve(['--port', '70000'])
-    try {
-      expect(await cli.waitForExit()).toBe(2)
-      expect(cli.output()).toBe('--port must be a port number (0 to 65535).\n')
-    } finally {
-      await cli.stop()
-    }
+    const { code, output } = await runCliToExit(SERVE, ['--port', '70000'])
+    expect(code).toBe(2)
+    expect(output).toBe('--port must be a port number (0 to 65535).\n')
   })
 })

@@ -1,4 +1,4 @@
-import { spawnCli } from '../../../testing/spawn-cli'
+import { runCliToExit, spawnCli, type CliResult } from '../../../testing/spawn-cli'
 
 export interface SandboxProcess {
   apiBaseUrl: string
@@ -31,26 +31,10 @@ export async function startSandboxProcess(args: string[]): Promise<SandboxProces
   }
 }
 
-export interface RunnerResult {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 /**
  * `npm start -- ...args` as a process of its own, with the credentials in its environment. Fails when it runs longer
  * than `timeoutMs`, and ends the process whatever happens.
  */
-export async function runRunnerProcess(
-  args: string[],
-  env: Record<string, string>,
-  timeoutMs?: number
-): Promise<RunnerResult> {
-  const cli = spawnCli('src/runner/cli.ts', args, env)
-  try {
-    const code = await cli.waitForExit(timeoutMs)
-    return { code, stdout: cli.stdout(), stderr: cli.stderr() }
-  } finally {
-    await cli.stop()
-  }
+export function runRunnerProcess(args: string[], env: Record<string, string>, timeoutMs?: number): Promise<CliResult> {
+  return runCliToExit('src/runner/cli.ts', args, env, timeoutMs)
 }
