@@ -59,6 +59,7 @@ module.exports = {
   // Jest's default is one worker fewer than the cores: on two cores, every file one after the other in jest's own
   // process. A worker per core runs the suite in about 60 % of the time there; more than that measures slower.
   maxWorkers: '100%',
-  // Every test and hook ends within this, whatever it waits for.
+  // Every test and hook fails after this, whatever it waits for, unless it sets a bound of its own (a few end-to-end
+  // tests, which start browsers or several processes).
   testTimeout: 20000
 }
