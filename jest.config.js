@@ -1,3 +1,5 @@
+const { availableParallelism } = require('node:os')
+
 // Two projects: `unit` (pure code, nock, the in-process sandbox) and `e2e` (tests that start processes, a real
 // redis-server or Chromium). `npm test` runs both, `npm run test:unit` the inner loop. A test file is unit unless
 // it is listed here: a new room's tests land in unit without a config edit.
@@ -60,7 +62,7 @@ module.exports = {
   // process. Many tests wait (on a call's deadline, on processes they started), so one worker more than the cores
   // keeps them busy: on two cores, `npm test` took 40 s with three workers, 42 s with two, and one took 74 s for the
   // unit project alone.
-  maxWorkers: '150%',
+  maxWorkers: availableParallelism() + 1,
   // Every test and hook fails after this, whatever it waits for, unless it sets a bound of its own (a few end-to-end
   // tests, which start browsers or several processes).
   testTimeout: 20000

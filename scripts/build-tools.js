@@ -1,13 +1,13 @@
 // The local tools (sandbox, runner, server) compiled into dist-tools/ by tsc with tsconfig.tools.json, the sandbox
 // console's static files copied beside the compiled sandbox, and a stamp: the hash of everything the build reads.
 //
-// `npm run build:tools` runs this file and always builds, type-checking as it goes. The end-to-end tests start the
+// `npm run build:tools` runs this file and always builds, type-checking as it goes (a type error fails it). The end-to-end tests start the
 // compiled tools (a process starts in a fraction of a second, where ts-node takes seconds), so jest runs this file's
 // export as the e2e project's global setup: it builds only when the stamp does not match the sources, without the
 // type check (`npm run typecheck` does that; a type error elsewhere must not stop the tests from running).
 const { spawnSync } = require('node:child_process')
 const { createHash } = require('node:crypto')
-const { cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs')
+const { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs')
 const { join, relative } = require('node:path')
 
 const ROOT = join(__dirname, '..')
@@ -51,24 +51,17 @@ function isFresh(hash) {
 }
 
 /**
- * Builds into a directory of its own, then swaps it in: a failed build leaves the last good one, and a test never
- * starts a half-written tool.
+ * The stamp is written last: a build that fails or is stopped leaves none, and the next test run builds again.
  */
 function build({ typeCheck }) {
   const hash = inputsHash()
-  const next = `${OUT}.building-${process.pid}`
-  rmSync(next, { recursive: true, force: true })
-  const tsc = require.resolve('typescript/bin/tsc')
-  const args = [tsc, '-p', CONFIG, '--outDir', next, ...(typeCheck ? [] : ['--noCheck'])]
-  const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' })
-  if (result.status !== 0) {
-    rmSync(next, { recursive: true, force: true })
-    throw new Error(`tsc -p ${CONFIG} failed (exit ${result.status ?? result.signal}): dist-tools/ was not updated`)
-  }
-  cpSync(join(ROOT, 'src', 'sandbox', 'console'), join(next, 'sandbox', 'console'), { recursive: true })
-  writeFileSync(join(next, STAMP), hash)
   rmSync(OUT, { recursive: true, force: true })
-  renameSync(next, OUT)
+  const tsc = require.resolve('typescript/bin/tsc')
+  const args = [tsc, '-p', CONFIG, ...(typeCheck ? [] : ['--noCheck'])]
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`tsc -p ${CONFIG} failed (exit ${result.status ?? result.signal})`)
+  cpSync(join(ROOT, 'src', 'sandbox', 'console'), join(OUT, 'sandbox', 'console'), { recursive: true })
+  writeFileSync(join(OUT, STAMP), hash)
 }
 
 /** Jest's global setup for the e2e project: builds the tools when dist-tools/ is missing or older than the sources. */
