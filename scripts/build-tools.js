@@ -1,10 +1,10 @@
 // The local tools (sandbox, runner, server) compiled into dist-tools/ by tsc with tsconfig.tools.json, the sandbox
 // console's static files copied beside the compiled sandbox, and a stamp: the hash of everything the build reads.
 //
-// `npm run build:tools` runs this file and always builds, type-checking as it goes (a type error fails it). The end-to-end tests start the
-// compiled tools (a process starts in a fraction of a second, where ts-node takes seconds), so jest runs this file's
-// export as the e2e project's global setup: it builds only when the stamp does not match the sources, without the
-// type check (`npm run typecheck` does that; a type error elsewhere must not stop the tests from running).
+// `npm run build:tools` runs this file and always builds, type-checking as it goes (a type error fails it). The
+// end-to-end tests start the compiled tools (a process starts in a fraction of a second, where ts-node takes seconds),
+// so jest runs this file's export as the e2e project's global setup: it builds only when the stamp does not match the
+// sources, without the type check (`npm run typecheck` does that; a type error must not stop the tests from running).
 const { spawnSync } = require('node:child_process')
 const { createHash } = require('node:crypto')
 const { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs')
