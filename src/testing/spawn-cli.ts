@@ -7,14 +7,14 @@ import { waitUntil } from './wait-until'
 const REPO = join(__dirname, '..', '..')
 /** Where `npm run build:tools`, or the e2e project's global setup when the sources changed, compiles src/. */
 const TOOLS = join(REPO, 'dist-tools')
-/** How long a test waits for a process to end before it fails (and its `finally` ends the process): within jest's 20 s. */
+/** How long a test waits for a process to end before it fails and its `finally` ends it: within jest's 20 s. */
 const EXIT_WAIT_MS = 15_000
 
 export interface RunningCli {
   child: ChildProcess
   /** The exit code (null when killed by a signal), once the process has ended and its output is closed. */
   exited: Promise<number | null>
-  /** Waits until stdout + stderr contain the text; throws with what was printed after 15 s, or once the process ended. */
+  /** Waits until stdout + stderr contain the text; throws with what was printed after 15 s or once the process ends. */
   waitFor(text: string): Promise<void>
   /** The exit code once the process has ended; throws with what it printed when it runs longer than `timeoutMs`. */
   waitForExit(timeoutMs?: number): Promise<number | null>
