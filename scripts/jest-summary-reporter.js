@@ -4,7 +4,14 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests
     const tail = skipped > 0 ? `, ${skipped} skipped` : ''
-    const line = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed${tail}\n`
+    // A file can fail outside its tests (it does not load, or it leaves a process running): say so, since its
+    // tests may all have passed.
+    const broken = results.numRuntimeErrorTestSuites
+    const files =
+      broken > 0
+        ? `, ${broken} test file${broken === 1 ? '' : 's'} failed outside ${broken === 1 ? 'its' : 'their'} tests`
+        : ''
+    const line = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed${tail}${files}\n`
     process.once('exit', () => process.stdout.write(line))
   }
 }

@@ -39,6 +39,8 @@ export async function launchChromium(
   try {
     const context = await chromium.launchPersistentContext(profile, {
       executablePath,
+      // Well within the tests' hook timeout, so a browser that never comes up fails here and is not left starting.
+      timeout: 30_000,
       headless: true,
       args: ARGS,
       viewport: options.viewport ?? { width: 1100, height: 900 }

@@ -11,6 +11,8 @@ nock.disableNetConnect()
 nock.enableNetConnect((host) => LOOPBACK.test(host))
 
 afterEach(() => nock.cleanAll())
-// Each suite loads its own copy of nock, but they all patch the worker's one `http`: a finished suite's copy must let
-// requests through, or it would refuse those meant for the next suite's interceptors.
-afterAll(() => nock.enableNetConnect())
+// Each suite loads its own copy of nock, which patches the worker's one `http` module and `Headers` class over what
+// the suites before it patched: a finished suite's copy takes its patches back, or every request in the worker would
+// pass through one more layer of interception with each suite, and a finished suite's copy would refuse requests
+// meant for the next suite's interceptors.
+afterAll(() => nock.restore())

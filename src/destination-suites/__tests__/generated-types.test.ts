@@ -10,8 +10,10 @@ describe('generated types', () => {
     const result = spawnSync(
       process.execPath,
       ['-r', 'ts-node/register/transpile-only', join(ROOT, 'scripts', 'generate-types.ts'), '--check'],
-      { cwd: ROOT, encoding: 'utf8' }
+      // Synchronous, so jest's own timeout cannot stop it: its own bound, below jest's.
+      { cwd: ROOT, encoding: 'utf8', timeout: 18_000, killSignal: 'SIGKILL' }
     )
+    expect(result.error).toBeUndefined()
     expect(result.stderr).toBe('')
     expect(result.status).toBe(0)
   })

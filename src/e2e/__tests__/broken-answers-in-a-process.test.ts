@@ -4,12 +4,8 @@
  * Were a body not read exactly once, such a reset would escape as an 'error' event nobody listens to and kill the
  * process. Each is a retryable answer for the batch's events instead, and the retried batch uploads.
  */
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
 import { startSandbox, type Sandbox } from '../../sandbox'
-
-const REPO = join(__dirname, '..', '..', '..')
-const CHILD = join(__dirname, 'helpers', 'batches-in-child.ts')
+import { runCliToExit } from '../../testing/spawn-cli'
 
 let sandbox: Sandbox
 beforeAll(async () => {
@@ -17,31 +13,17 @@ beforeAll(async () => {
 })
 afterAll(() => sandbox.close())
 
-function runChild(): Promise<{ code: number; lines: Record<string, unknown>[]; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', CHILD],
-      {
-        cwd: REPO,
-        env: {
-          ...process.env,
-          TTD_API_BASE_URL: sandbox.apiBaseUrl,
-          TTD_TOKEN: sandbox.token,
-          TTD_ADVERTISER_ID: sandbox.advertiserId
-        }
-      },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? Number(error.code ?? 1) : 0,
-          lines: stdout
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => JSON.parse(line) as Record<string, unknown>),
-          stderr
-        })
-    )
+async function runChild(): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
+  const { code, stdout, stderr } = await runCliToExit('src/e2e/__tests__/helpers/batches-in-child.ts', [], {
+    TTD_API_BASE_URL: sandbox.apiBaseUrl,
+    TTD_TOKEN: sandbox.token,
+    TTD_ADVERTISER_ID: sandbox.advertiserId
   })
+  const lines = stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+  return { code, lines, stderr }
 }
 
 it('survives answers that break mid-body on every call, and the retried batch uploads', async () => {
@@ -73,4 +55,4 @@ it('survives answers that break mid-body on every call, and the retried batch up
   expect(broken).toEqual(['list', 'create', 'drop', 'upload'])
   const [segment] = sandbox.segments()
   expect(sandbox.members(segment.crmDataId).size).toBe(1600)
-}, 60_000)
+})

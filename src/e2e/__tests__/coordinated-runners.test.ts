@@ -39,7 +39,9 @@ describe('three runner processes, one Redis, one standalone sandbox', () => {
     const env = { TTD_AUTH_TOKEN: TOKEN, TTD_ADVERTISER_ID: ADVERTISER }
     const common = ['--segment-name', SEGMENT, '--api-url', sandbox.apiBaseUrl, '--coordinate', redis.url, '--json']
 
-    const runs = await Promise.all([0, 1, 2].map((i) => runRunnerProcess(['--input', slice(i), ...common], env)))
+    const runs = await Promise.all(
+      [0, 1, 2].map((i) => runRunnerProcess(['--input', slice(i), ...common], env, 30_000))
+    )
 
     expect(runs.map((run) => run.code)).toEqual([0, 0, 0])
     const segments = await sandbox.inspect<SegmentView[]>('segments')
@@ -58,5 +60,5 @@ describe('three runner processes, one Redis, one standalone sandbox', () => {
     expect(new Set(summaries.map((s) => s.segments[0].crmDataId))).toEqual(new Set([segments[0].crmDataId]))
     expect(summaries.filter((s) => s.segments[0].created)).toHaveLength(1)
     for (const run of runs) expect(run.stdout + run.stderr).not.toContain(TOKEN)
-  }, 120_000) // three processes each load TypeScript and actions-core: seconds each on a busy 2-core machine
+  }, 40_000) // three runners and a sandbox at once: seconds on an idle machine, more on a busy one
 })

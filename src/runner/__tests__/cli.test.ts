@@ -481,12 +481,12 @@ describe('npm start (a real process)', () => {
         `TTD_AUTH_TOKEN=${token} TTD_ADVERTISER_ID=sandbox-advertiser npm start -- --api-url ${origin}/v3`
       )
       handedOver = spawnCommand(command)
-      expect(await handedOver.exited).toBe(EXIT_OK)
+      expect(await handedOver.waitForExit(30_000)).toBe(EXIT_OK)
       expect(handedOver.stdout()).toContain(`Target:      the TTD sandbox at ${origin}/v3, on this machine\n`)
       expect(handedOver.stdout()).toMatch(/"example_high_value_customers", CrmDataId \S+ \(reused\)/)
 
       cli.child.kill('SIGINT')
-      expect(await cli.exited).toBe(0)
+      expect(await cli.waitForExit()).toBe(0)
       expect(cli.output()).not.toMatch(/@example\.(com|net|org)/)
     } finally {
       // Ends the children whatever failed above: a child left running keeps jest from exiting.
@@ -508,7 +508,7 @@ describe('npm start (a real process)', () => {
       { stdin: toJsonl(events) + 'not json\n' }
     )
     try {
-      expect(await cli.exited).toBe(EXIT_UNREADABLE_LINES)
+      expect(await cli.waitForExit()).toBe(EXIT_UNREADABLE_LINES)
       const report = JSON.parse(cli.stdout()) as RunReport
       expect(report).toMatchObject({
         result: 'unreadable-lines',

@@ -1,8 +1,9 @@
 import { runnerCommandFor } from '../../cli/command-line'
-import { spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
+import { runCliToExit, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 import { USAGE, UsageError, parseArgs } from '../cli'
 
-const runCli = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/sandbox/cli.ts', args, env)
+const SANDBOX = 'src/sandbox/cli.ts'
+const runCli = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli(SANDBOX, args, env)
 
 describe('sandbox CLI', () => {
   it('prints what a client needs, logs requests without the token, and stops on SIGTERM', async () => {
@@ -34,17 +35,20 @@ describe('sandbox CLI', () => {
       await cli.waitFor('GET list 200')
       // Printed twice (its own line and the runner command), never in the request log.
       expect(cli.output().split('cli-secret-token')).toHaveLength(3)
-    } finally {
       cli.child.kill('SIGTERM')
+      expect(await cli.waitForExit()).toBe(0)
+    } finally {
+      await cli.stop()
     }
-    expect(await cli.exited).toBe(0)
   })
 
   it('says the port from PORT is in use and how to pick another, keeping every option typed, exiting 2', () =>
     withOccupiedPort(async (port) => {
-      const cli = runCli(['--token', 'my token', '--page-size=5'], { PORT: String(port) })
-      expect(await cli.exited).toBe(2)
-      expect(cli.output()).toBe(
+      const { code, output } = await runCliToExit(SANDBOX, ['--token', 'my token', '--page-size=5'], {
+        PORT: String(port)
+      })
+      expect(code).toBe(2)
+      expect(output).toBe(
         `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
           `Pick another port: npm run sandbox -- --token 'my token' --page-size=5 --port ${port + 1} (or set PORT), ` +
           'or --port 0 for any free one.\n'

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { freePort, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
+import { freePort, runCliToExit, spawnCli, withOccupiedPort } from '../../testing/spawn-cli'
 
 const run = promisify(execFile)
-const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli('src/server/cli.ts', args, env)
+const SERVE = 'src/server/cli.ts'
+const serve = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnCli(SERVE, args, env)
 
 describe('npm run serve', () => {
   it('listens on --port over PORT and, with --sandbox, prints its settings, its console and curl lines that run as printed', async () => {
@@ -42,25 +43,26 @@ describe('npm run serve', () => {
       expect(results).toHaveLength(1600)
       expect(results.every((result) => result.status === 200 && result.body.code === 'UPLOADED')).toBe(true)
       expect(results[0].body.segmentName).toBe('serve_example_audience')
-    } finally {
       cli.child.kill('SIGTERM')
+      expect(await cli.waitForExit()).toBe(0)
+    } finally {
+      await cli.stop()
     }
-    expect(await cli.exited).toBe(0)
   })
 
   it('says the port is in use and how to pick another, keeping every option typed, exiting 2', () =>
     withOccupiedPort(async (port) => {
-      const cli = serve(['--sandbox', `--port=${port}`])
-      expect(await cli.exited).toBe(2)
-      expect(cli.output()).toBe(
+      const { code, output } = await runCliToExit(SERVE, ['--sandbox', `--port=${port}`])
+      expect(code).toBe(2)
+      expect(output).toBe(
         `Port ${port} on 127.0.0.1 is already in use (another sandbox or server may be running there).\n` +
           `Pick another port: npm run serve -- --sandbox --port=${port + 1} (or set PORT), or --port 0 for any free one.\n`
       )
     }))
 
   it('refuses a port that is not one with exit code 2', async () => {
-    const cli = serve(['--port', '70000'])
-    expect(await cli.exited).toBe(2)
-    expect(cli.output()).toBe('--port must be a port number (0 to 65535).\n')
+    const { code, output } = await runCliToExit(SERVE, ['--port', '70000'])
+    expect(code).toBe(2)
+    expect(output).toBe('--port must be a port number (0 to 65535).\n')
   })
 })

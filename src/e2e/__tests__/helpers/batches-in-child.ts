@@ -1,9 +1,9 @@
 /**
- * Run by broken-answers-in-a-process.test.ts as a plain Node process: sends one batch through
- * actions-core's `Destination.onBatch`, as Segment's runtime does, again while its events are answered with a
- * retryable status (at most MAX_ATTEMPTS times), printing one JSON line per attempt. It installs no handler for uncaught errors
- * or rejections on purpose: a stream error nobody listens to must end it with exit code 1, as it would
- * end a real worker.
+ * Run by broken-answers-in-a-process.test.ts as a plain Node process, compiled into dist-tools/ with the tools
+ * (tsconfig.tools.json lists it): sends one batch through actions-core's `Destination.onBatch`, as Segment's
+ * runtime does, again while its events are answered with a retryable status (at most MAX_ATTEMPTS times), printing
+ * one JSON line per attempt. It installs no handler for uncaught errors or rejections on purpose: a stream error
+ * nobody listens to must end it with exit code 1, as it would end a real worker.
  */
 import { defaultValues, Destination, type SegmentEvent } from '@segment/actions-core'
 import { createTheTradeDeskCrm } from '../../../destinations/the-trade-desk-crm'

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
+import { endProcess, freePort } from '../../../testing/spawn-cli'
+
+export { freePort }
 
 /** Debian's package installs it here (`.ci/run` installs the package when it is missing); else from PATH. */
 export const REDIS_SERVER_BIN = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server'
@@ -9,19 +12,6 @@ export interface RedisProcess {
   url: string
   port: number
   stop(): Promise<void>
-}
-
-/** A port nobody listens on right now, on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**
@@ -39,7 +29,7 @@ export async function startRedis(): Promise<RedisProcess> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: () => stopChild(child)
+    stop: () => endProcess(child)
   }
 }
 
@@ -53,7 +43,7 @@ async function waitForPort(child: ChildProcess, port: number): Promise<void> {
     if (await canConnect(port)) return
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
-  await stopChild(child)
+  await endProcess(child)
   throw new Error(`redis-server did not listen on ${port} within 10 s`)
 }
 
@@ -65,13 +55,5 @@ function canConnect(port: number): Promise<boolean> {
       resolve(true)
     })
     socket.once('error', () => resolve(false))
-  })
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
   })
 }
