@@ -5,7 +5,7 @@ const { availableParallelism } = require('node:os')
 // it is listed here: a new room's tests land in unit without a config edit.
 const E2E = [
   // processes: the runner, sandbox and server CLIs, the destination in a plain Node process, three runners at once
-  'src/runner/__tests__/cli.test.ts',
+  'src/runner/__tests__/cli-process.test.ts',
   'src/runner/__tests__/bin.test.ts',
   'src/sandbox/__tests__/cli.test.ts',
   'src/server/__tests__/cli.test.ts',

@@ -13,24 +13,48 @@ export interface Machine {
   readonly state: StateContextStore
 }
 
+interface Modules {
+  core: typeof import('@segment/actions-core')
+  index: typeof import('../destinations/the-trade-desk-crm/index')
+}
+
 /**
- * Loads the destination and actions-core afresh (jest.isolateModules), so module-level state such as the
- * in-process single flight is not shared with any other machine. `cache` is handed to every batch as the
- * runtime's engageDestinationCache.
+ * Module instances loaded so far in this test file, and how many the running test has taken. Loading actions-core
+ * afresh costs most of a second, so a test's n-th machine reuses the n-th instance an earlier test of the file loaded:
+ * machines of one test never share one, and tests run one after another.
+ */
+const loaded: Modules[] = []
+let taken = 0
+beforeEach(() => {
+  taken = 0
+})
+
+function modules(): Modules {
+  const slot = taken++
+  if (!loaded[slot]) {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    jest.isolateModules(() => {
+      loaded[slot] = {
+        core: require('@segment/actions-core'),
+        index: require('../destinations/the-trade-desk-crm/index')
+      }
+    })
+    /* eslint-enable @typescript-eslint/no-require-imports */
+  }
+  return loaded[slot]
+}
+
+/**
+ * A machine with its own module instances of the destination and actions-core (jest.isolateModules), so that
+ * module-level state, such as the claims this process takes without a cache, is not shared with any other machine of
+ * the test. `cache` is handed to every batch as the runtime's engageDestinationCache.
  */
 export function freshMachine(
   cache: unknown,
   options: DestinationOptions = {},
   state = new StateContextStore()
 ): Machine {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  let core!: typeof import('@segment/actions-core')
-  let index!: typeof import('../destinations/the-trade-desk-crm/index')
-  jest.isolateModules(() => {
-    core = require('@segment/actions-core')
-    index = require('../destinations/the-trade-desk-crm/index')
-  })
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  const { core, index } = modules()
   const definition = index.createTheTradeDeskCrm({ waits: { waitMs: 3_000, pollMs: 5 }, ...options })
   return {
     state,

@@ -118,8 +118,10 @@ export class World {
     const now = this.clock.now
     this.state = new StateContextStore({ now, thrownWrites: options.thrownWrites ?? 'lost' })
     this.cache = options.cache ? new MemoryEngageCache({ now }) : undefined
-    // The machine adds `now`: the virtual time of each invocation.
+    // The machine adds `now`: the virtual time of each invocation. Claims are waited for in real time: polled often,
+    // since the holder's calls go to a sandbox on loopback and end in milliseconds.
     this.destinationOptions = {
+      waits: { pollMs: 10 },
       ...options.destination,
       apiBaseUrl: sandbox.apiBaseUrl,
       allowLoopbackHttpDrops: true
