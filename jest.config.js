@@ -1,21 +1,27 @@
 const { availableParallelism } = require('node:os')
 
-// Two projects: `unit` (pure code, nock, the in-process sandbox) and `e2e` (tests that start processes, a real
-// redis-server or Chromium). `npm test` runs both, `npm run test:unit` the inner loop. A test file is unit unless
-// it is listed here: a new room's tests land in unit without a config edit.
+// Two projects: `unit` (pure code, nock, in-process servers: the inner loop) and `e2e` (what crosses a real boundary or
+// waits on one: processes, a real redis-server or Chromium, the fault table and network failures against loopback
+// servers, whole syncs through the delivery simulator). `npm test` runs both, `npm run test:unit` the inner loop. A test
+// file is unit unless it is listed here: a new room's tests land in unit without a config edit.
 const E2E = [
+  // by name: whole syncs of the runner through the runtime into a sandbox over loopback HTTP
+  '**/*.e2e.test.ts',
   // processes: the runner, sandbox and server CLIs, the destination in a plain Node process, three runners at once
   'src/runner/__tests__/cli-process.test.ts',
   'src/runner/__tests__/bin.test.ts',
   'src/sandbox/__tests__/cli.test.ts',
   'src/server/__tests__/cli.test.ts',
-  'src/e2e/__tests__/broken-answers-in-a-process.test.ts',
-  'src/e2e/__tests__/coordinated-runners.test.ts',
   'src/destination-suites/__tests__/generated-types.test.ts',
+  // everything under src/e2e: the fault table, the destination in a process, coordinated runners, the console
+  'src/e2e/**/*.test.ts',
+  // calls that wait on their own deadlines against loopback servers that never answer
+  'src/runner/__tests__/network-failures.test.ts',
+  // whole syncs, delivered with Segment's retries, over many batch cuttings and retry policies
+  'src/simulation/__tests__/invariants-*.test.ts',
+  'src/simulation/__tests__/world.test.ts',
   // a real redis-server
-  'src/local-runtime/__tests__/engage-caches.test.ts',
-  // Chromium
-  'src/e2e/__tests__/sandbox-console.test.ts'
+  'src/local-runtime/__tests__/engage-caches.test.ts'
 ]
 
 /** @type {import('jest').Config} */
