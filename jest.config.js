@@ -17,6 +17,7 @@ const E2E = [
   'src/e2e/**/*.test.ts',
   // calls that wait on their own deadlines against loopback servers that never answer
   'src/runner/__tests__/network-failures.test.ts',
+  'src/destinations/the-trade-desk-crm/__tests__/bounded-calls.test.ts',
   // whole syncs, delivered with Segment's retries, over many batch cuttings and retry policies
   'src/simulation/__tests__/invariants-*.test.ts',
   'src/simulation/__tests__/world.test.ts',
