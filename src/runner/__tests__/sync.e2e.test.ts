@@ -181,20 +181,6 @@ describe('runSync against the sandbox', () => {
     expect(summary.leftOut).toMatchObject({ invalid: 100, belowMinimum: 0, failed: 0 })
   })
 
-  it('replaces once and adds the other batches of one sync, keeping every member', async () => {
-    const target = await sandboxWith()
-    const { events, memberEmails } = audienceMix({ members: 4800 })
-
-    const summary = await sync(target, events, { batchSize: 1600 })
-
-    expect(summary.batches.map((batch) => batch.mergeModes)).toEqual([['Replace'], ['Add'], ['Add']])
-    const [segment] = target.segments()
-    expect(target.members(segment.crmDataId).size).toBe(4800)
-    expect(target.members(segment.crmDataId)).toEqual(keysOf(memberEmails))
-    expect(target.drops(segment.crmDataId).map((drop) => drop.mergeMode)).toEqual(['Replace', 'Add', 'Add'])
-    expect(summary.uploaded).toBe(4800)
-  })
-
   it('uploads nothing when two segments share the name, and says why', async () => {
     const target = await sandboxWith()
     target.seedSegment(target.advertiserId, AUDIENCE_KEY, 'US')

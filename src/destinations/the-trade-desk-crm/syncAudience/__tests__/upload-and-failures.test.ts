@@ -69,39 +69,40 @@ function expectEveryEvent(results: EventResult[], entry: Partial<EventResult> & 
   expect(text).not.toContain('@example.com')
 }
 
+/**
+ * Through the runtime, once per kind of outcome: every status and network error maps to its code, status and data in
+ * __tests__/errors.test.ts, at the cheapest level; here, that a group's events all carry that answer.
+ */
 describe('failures from TTD: every event of the group gets an entry with the failure as data', () => {
   const batch = enteredBatch(1500)
 
-  it.each([
-    [401, 'TTD_TOKEN_REJECTED', /rejected the API token/],
-    [403, 'TTD_FORBIDDEN', /no rights on advertiser "adv123"/]
-  ])('fails every event, not retryable, on %i: %s', async (status, code, message) => {
-    nock(API)
-      .get(LIST_PATH)
-      .reply(status, { Message: `nope ${SETTINGS.auth_token}` })
-    const results = await runBatch(batch)
-    expectEveryEvent(results, { status, body: { code, operation: 'list CRM segments', ttdStatus: status } })
-    expect(results[0].errormessage).toMatch(message)
-    expect(segmentRetries(results[0].status)).toBe(false)
-  })
+  it.each([[401, 'TTD_TOKEN_REJECTED', /rejected the API token/]])(
+    'fails every event, not retryable, on %i: %s',
+    async (status, code, message) => {
+      nock(API)
+        .get(LIST_PATH)
+        .reply(status, { Message: `nope ${SETTINGS.auth_token}` })
+      const results = await runBatch(batch)
+      expectEveryEvent(results, { status, body: { code, operation: 'list CRM segments', ttdStatus: status } })
+      expect(results[0].errormessage).toMatch(message)
+      expect(segmentRetries(results[0].status)).toBe(false)
+    }
+  )
 
-  it.each([
-    [429, 'TTD_RATE_LIMITED', 429],
-    [500, 'TTD_UNAVAILABLE', 500],
-    [502, 'TTD_UNAVAILABLE', 502],
-    [503, 'TTD_UNAVAILABLE', 503],
-    [504, 'TTD_UNAVAILABLE', 504]
-  ])('answers every event with a status Segment retries on %i from the drop request', async (status, code, entry) => {
-    nockSegments(existing)
-    nock(API).post(`/v3/crmdata/segment/${ADV}/crm-1`).reply(status, { Message: 'busy' }, { 'Retry-After': '30' })
-    const results = await runBatch(batch)
-    expectEveryEvent(results, {
-      status: entry,
-      body: { code, operation: 'request an upload location', ttdStatus: status }
-    })
-    expect(segmentRetries(results[0].status)).toBe(true)
-    expect(results[0].errormessage).toMatch(/Segment retries these events for up to four hours\.$/)
-  })
+  it.each([[503, 'TTD_UNAVAILABLE', 503]])(
+    'answers every event with a status Segment retries on %i from the drop request',
+    async (status, code, entry) => {
+      nockSegments(existing)
+      nock(API).post(`/v3/crmdata/segment/${ADV}/crm-1`).reply(status, { Message: 'busy' }, { 'Retry-After': '30' })
+      const results = await runBatch(batch)
+      expectEveryEvent(results, {
+        status: entry,
+        body: { code, operation: 'request an upload location', ttdStatus: status }
+      })
+      expect(segmentRetries(results[0].status)).toBe(true)
+      expect(results[0].errormessage).toMatch(/Segment retries these events for up to four hours\.$/)
+    }
+  )
 
   it('says when TTD does not answer in time: retryable 504, network cause "timeout", with the host', async () => {
     const definition = createTheTradeDeskCrm({ apiTimeoutMs: 100 })
@@ -121,18 +122,17 @@ describe('failures from TTD: every event of the group gets an entry with the fai
     expect(results[0].errormessage).toContain('no complete answer came in time')
   })
 
-  it.each([
-    ['ECONNRESET', 'reset', 503],
-    ['ECONNREFUSED', 'refused', 503],
-    ['ENOTFOUND', 'dns', 503]
-  ])('says what the network did (%s) as its cause, retryable', async (errno, network, status) => {
-    nockSegments(existing)
-    nock(API)
-      .post(`/v3/crmdata/segment/${ADV}/crm-1`)
-      .replyWithError(Object.assign(new Error(`connect ${errno}`), { code: errno }))
-    const results = await runBatch(batch)
-    expectEveryEvent(results, { status, body: { code: 'TTD_UNREACHABLE', network } })
-  })
+  it.each([['ECONNREFUSED', 'refused', 503]])(
+    'says what the network did (%s) as its cause, retryable',
+    async (errno, network, status) => {
+      nockSegments(existing)
+      nock(API)
+        .post(`/v3/crmdata/segment/${ADV}/crm-1`)
+        .replyWithError(Object.assign(new Error(`connect ${errno}`), { code: errno }))
+      const results = await runBatch(batch)
+      expectEveryEvent(results, { status, body: { code: 'TTD_UNREACHABLE', network } })
+    }
+  )
 
   it('fails every event with TTD’s own message on another 4xx', async () => {
     nockSegments(existing)
