@@ -9,7 +9,7 @@ import {
   uploadedLines
 } from '../../__tests__/__helpers__/fake-ttd'
 import { audienceEvent, emailOf, enteredBatch, mapping } from '../../__tests__/__helpers__/events'
-import { runBatch } from '../../__tests__/__helpers__/run-batch'
+import { expectEachResult, runBatch } from '../../__tests__/__helpers__/run-batch'
 
 const REFUSED = { status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED', errormessage: BLANK_SEGMENT_NAME_REASON }
 
@@ -32,7 +32,7 @@ describe('a blank Segment Name', () => {
     const requests = countRequests()
     const results = await runBatch(enteredBatch(1600), { mapping: mapping({ name }) })
     expect(results).toHaveLength(1600)
-    for (const result of results) expect(result).toMatchObject(REFUSED)
+    expectEachResult(results, REFUSED)
     expect(requests.count).toBe(0)
   })
 

@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { audienceEvent, emailOf, enteredBatch } from '../../__tests__/__helpers__/events'
 import { newCapture, nockExistingSegmentFlow, uploadedLines } from '../../__tests__/__helpers__/fake-ttd'
-import { runBatch } from '../../__tests__/__helpers__/run-batch'
+import { expectEachResult, runBatch } from '../../__tests__/__helpers__/run-batch'
 import { RESULT_CODES } from '../result-codes'
 
 /** Records every request nock sees, matched or not, so "no request at all" can be asserted. */
@@ -22,12 +22,13 @@ describe('minimum of 1,500 distinct identifiers', () => {
     expect(unmatched.count).toBe(0)
     expect(nock.isDone()).toBe(true)
     expect(results).toHaveLength(1499)
-    for (const result of results) {
-      expect(result).toMatchObject({ status: 400, body: { code: 'BELOW_MINIMUM' } })
-      expect(result.errormessage).toMatch(
+    expectEachResult(results, {
+      status: 400,
+      body: { code: 'BELOW_MINIMUM' },
+      errormessage: expect.stringMatching(
         /^Too few distinct identifiers to upload: 1,499 found, .* at least 1,500 per upload/
       )
-    }
+    })
   })
 
   it('uploads exactly 1,500 distinct', async () => {

@@ -14,7 +14,7 @@ import {
   nockUpload
 } from '../../__tests__/__helpers__/fake-ttd'
 import { enteredBatch, mapping, SETTINGS } from '../../__tests__/__helpers__/events'
-import { runBatch, type EventResult } from '../../__tests__/__helpers__/run-batch'
+import { expectEachResult, runBatch, type EventResult } from '../../__tests__/__helpers__/run-batch'
 
 const existing = [{ CrmDataId: 'crm-1', SegmentName: 'High Value', Region: 'US' }]
 
@@ -63,7 +63,7 @@ describe('the upload', () => {
 /** Every event of the batch answered alike: a failure of the group, never a thrown error (writes are kept). */
 function expectEveryEvent(results: EventResult[], entry: Partial<EventResult> & { body?: object }) {
   expect(results).toHaveLength(1500)
-  for (const result of results) expect(result).toMatchObject(entry)
+  expectEachResult(results, entry)
   const text = JSON.stringify(results)
   expect(text).not.toContain(SETTINGS.auth_token)
   expect(text).not.toContain('@example.com')
