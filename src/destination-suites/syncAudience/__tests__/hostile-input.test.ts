@@ -276,20 +276,39 @@ describe('syncAudience with hostile identifiers', () => {
     expect(responses.filter((r) => r.request.method === 'PUT')).toHaveLength(1)
     expect(new Set(linesOf(ttd.uploads[0]))).toEqual(distinct)
 
-    expect(multistatus).toHaveLength(10_000)
-    plan.forEach((expected, i) => {
-      const node = multistatus[i]
-      if (expected.kind === 'invalid') {
-        expect(node).toMatchObject({ status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED' })
-        expect(errorMessage(node)).not.toContain(MARKER)
-        return
-      }
-      expect(node).toMatchObject({
+    // One comparison of the whole batch, each result reduced to what this test checks: 10,000 matcher calls would
+    // cost more than the batch.
+    const outcome = (node: MultiStatusNode) => {
+      if (node.status !== 200)
+        return { status: node.status, errortype: 'errortype' in node ? node.errortype : undefined }
+      const body = ('body' in node ? node.body : {}) as Record<string, unknown>
+      const { crmDataId, mergeMode, distinctIdentifiers, duplicate } = body
+      return {
         status: 200,
-        sent: expected.line,
-        body: { crmDataId: CRM_DATA_ID, mergeMode: 'Replace', distinctIdentifiers: 9000, duplicate: expected.duplicate }
-      })
-    })
+        sent: 'sent' in node ? node.sent : undefined,
+        crmDataId,
+        mergeMode,
+        distinctIdentifiers,
+        duplicate
+      }
+    }
+    expect(multistatus.map(outcome)).toEqual(
+      plan.map((expected) =>
+        expected.kind === 'invalid'
+          ? { status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED' }
+          : {
+              status: 200,
+              sent: expected.line,
+              crmDataId: CRM_DATA_ID,
+              mergeMode: 'Replace',
+              distinctIdentifiers: 9000,
+              duplicate: expected.duplicate
+            }
+      )
+    )
+    const refusals = multistatus.filter((node) => node.status !== 200).map(errorMessage)
+    expect(refusals).toHaveLength(500)
+    expect(refusals.filter((message) => typeof message !== 'string' || message.includes(MARKER))).toEqual([])
     expect(plan.filter((p) => p.kind === 'valid' && p.duplicate)).toHaveLength(500)
   })
 })
