@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// ttd-crm-sync: the sync runner as a command (package.json "bin"), for `npx ttd-crm-sync` in a clone after
-// `npm ci`, and anywhere after `npm link`. It runs the compiled runner (dist-tools/, from `npm run build:tools`)
-// when that is at least as new as every source file it is built from: plain Node starts in a fraction of the time
-// ts-node needs to load TypeScript. Otherwise (never built, or sources changed since) it runs the sources through
-// ts-node, as `npm start` does, so it never runs stale code.
+// ttd-crm-sync: the sync runner as a command (package.json "bin"), for `npm start` and `npx ttd-crm-sync` in a
+// clone after `npm ci`, and anywhere after `npm link`. It runs the compiled runner (dist-tools/, from
+// `npm run build:tools`) when that is at least as new as every source file it is built from: plain Node starts in a
+// fraction of the time ts-node needs to load TypeScript. Otherwise (never built, or sources changed since) it runs
+// the sources through ts-node, so it never runs stale code.
 'use strict'
 const { existsSync, readdirSync, statSync } = require('node:fs')
 const { join } = require('node:path')
