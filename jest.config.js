@@ -18,9 +18,11 @@ const E2E = [
   // calls that wait on their own deadlines against loopback servers that never answer
   'src/runner/__tests__/network-failures.test.ts',
   'src/destinations/the-trade-desk-crm/__tests__/bounded-calls.test.ts',
-  // whole syncs, delivered with Segment's retries, over many batch cuttings and retry policies
+  // whole syncs, delivered with Segment's retries, over many batch cuttings and retry policies; several machines of
+  // the runtime racing through one shared cache, with real delays between them
   'src/simulation/__tests__/invariants-*.test.ts',
   'src/simulation/__tests__/world.test.ts',
+  'src/destination-suites/syncAudience/__tests__/coordination.test.ts',
   // a real redis-server
   'src/local-runtime/__tests__/engage-caches.test.ts'
 ]
