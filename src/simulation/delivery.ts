@@ -1,4 +1,5 @@
-import { Backoff, RETRY_WINDOW_MS, assertRetryPolicy, isRetryableStatus, type RetryPolicy } from './retry-policy'
+import { segmentRetries } from '../destinations/the-trade-desk-crm/errors'
+import { Backoff, RETRY_WINDOW_MS, assertRetryPolicy, type RetryPolicy } from './retry-policy'
 import type { VirtualClock } from './virtual-clock'
 
 /**
@@ -73,7 +74,8 @@ export interface DeliveryResult {
 }
 
 interface Pending extends Attempt {
-  firstAt: number | undefined
+  /** When the batch's first attempt was due: retries stop four hours after it. */
+  firstAt: number
   order: number
 }
 
@@ -111,7 +113,7 @@ export async function deliver(
       })
     }
     const at = plan.startAt + (plan.delivery === 'sequential' ? batch * plan.gapMs : 0)
-    queue.push({ batch, attempt: 1, events: indices, at, firstAt: undefined, order: order++ })
+    queue.push({ batch, attempt: 1, events: indices, at, firstAt: at, order: order++ })
   })
 
   while (queue.length > 0) {
@@ -128,7 +130,7 @@ export async function deliver(
     }
 
     due.forEach((pending, d) => {
-      const firstAt = pending.firstAt ?? at
+      const { firstAt } = pending
       const retry: number[] = []
       pending.events.forEach((index, i) => {
         const answer = sent[d].answers[i]
@@ -140,7 +142,7 @@ export async function deliver(
         event.code = answer.code
         event.message = answer.message
         event.thrown = answer.thrown
-        if (isRetryableStatus(answer.status)) retry.push(index)
+        if (segmentRetries(answer.status)) retry.push(index)
       })
       const next = Math.round(at + backoffs[pending.batch].waitAfter(pending.attempt))
       const retried = retry.length > 0 && next <= firstAt + RETRY_WINDOW_MS

@@ -20,15 +20,6 @@ export interface RetryPolicy {
 export const RETRY_WINDOW_MS = 4 * 3_600_000
 
 /**
- * Whether Segment retries an event answered with `status`: 5xx except 501 and 505, and of the 4xx 408, 410, 429 and
- * 460.
- */
-export function isRetryableStatus(status: number): boolean {
-  if (status >= 500 && status <= 599) return status !== 501 && status !== 505
-  return status === 408 || status === 410 || status === 429 || status === 460
-}
-
-/**
  * The waits of one batch's retries: wait n (after the n-th failed attempt) is firstWaitMs * factor^(n-1), times a
  * random factor. Each batch draws from its own seeded sequence, so concurrent batches finishing in any order get the
  * same waits from one run to the next.

@@ -1,6 +1,7 @@
 /** Segment's retry policy and the two deliveries, with a stand-in for the destination that answers as told. */
 import { deliver, type Attempt, type DeliveryPlan, type EventAnswer, type SentAttempt } from '../delivery'
-import { assertRetryPolicy, isRetryableStatus, RETRY_WINDOW_MS, type RetryPolicy } from '../retry-policy'
+import { segmentRetries } from '../../destinations/the-trade-desk-crm/errors'
+import { assertRetryPolicy, RETRY_WINDOW_MS, type RetryPolicy } from '../retry-policy'
 import { VirtualClock } from '../virtual-clock'
 
 const START = Date.parse('2026-11-28T00:00:00Z')
@@ -34,11 +35,11 @@ const minutesAfterStart = (calls: Attempt[]) => calls.map((call) => (call.at - S
 
 describe('which answers Segment retries', () => {
   it.each([500, 502, 503, 504, 599, 408, 410, 429, 460])('retries %s', (status) => {
-    expect(isRetryableStatus(status)).toBe(true)
+    expect(segmentRetries(status)).toBe(true)
   })
 
   it.each([200, 207, 400, 401, 403, 404, 409, 422, 499, 501, 505])('does not retry %s', (status) => {
-    expect(isRetryableStatus(status)).toBe(false)
+    expect(segmentRetries(status)).toBe(false)
   })
 })
 
