@@ -11,14 +11,17 @@ const { join } = require('node:path')
 const root = join(__dirname, '..')
 const compiled = join(root, 'dist-tools', 'runner', 'cli.js')
 
-/** The newest modification time of the TypeScript that dist-tools/ is built from (tests left out). */
+/**
+ * The newest modification time of what dist-tools/ is built from, tests left out: the TypeScript, and the sandbox
+ * console's static files that the build copies beside it.
+ */
 function newestSource(dir) {
   let newest = 0
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
       if (entry.name !== '__tests__' && entry.name !== 'testing')
         newest = Math.max(newest, newestSource(join(dir, entry.name)))
-    } else if (entry.name.endsWith('.ts')) {
+    } else {
       newest = Math.max(newest, statSync(join(dir, entry.name)).mtimeMs)
     }
   }

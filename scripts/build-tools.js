@@ -53,8 +53,7 @@ function isFresh(hash) {
 /**
  * The stamp is written last: a build that fails or is stopped leaves none, and the next test run builds again.
  */
-function build({ typeCheck }) {
-  const hash = inputsHash()
+function build({ typeCheck, hash = inputsHash() }) {
   rmSync(OUT, { recursive: true, force: true })
   const tsc = require.resolve('typescript/bin/tsc')
   const args = [tsc, '-p', CONFIG, ...(typeCheck ? [] : ['--noCheck'])]
@@ -66,10 +65,11 @@ function build({ typeCheck }) {
 
 /** Jest's global setup for the e2e project: builds the tools when dist-tools/ is missing or older than the sources. */
 module.exports = async function buildToolsIfStale() {
-  if (isFresh(inputsHash())) return
+  const hash = inputsHash()
+  if (isFresh(hash)) return
   const started = Date.now()
   process.stderr.write('\nBuilding the tools the end-to-end tests start (dist-tools/ is missing or stale)...\n')
-  build({ typeCheck: false })
+  build({ typeCheck: false, hash })
   process.stderr.write(`Built dist-tools/ in ${((Date.now() - started) / 1000).toFixed(1)} s.\n`)
 }
 
