@@ -161,27 +161,39 @@ Exit codes:
 A dry run exits with the code the sync would have returned.
 `
 
-/** Options that concern reading or syncing an input: --check and --list-segments take none of them. */
-const SYNC_OPTIONS = [
-  'input',
-  'segment-name',
-  'audience-name',
-  'region',
-  'pii-type',
-  'batch-size',
-  'coordinate',
-  'format',
-  'keep-sandbox',
-  'encoding',
-  'delimiter',
-  'email-column',
-  'phone-column',
-  'country-column',
-  'default-country',
-  'rejects',
-  'add',
-  'dry-run'
-] as const
+/** The runner's options, as node:util parseArgs takes them. */
+const OPTIONS = {
+  input: { type: 'string' },
+  'segment-name': { type: 'string' },
+  region: { type: 'string' },
+  'pii-type': { type: 'string' },
+  'batch-size': { type: 'string' },
+  'api-url': { type: 'string' },
+  'audience-name': { type: 'string' },
+  coordinate: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  format: { type: 'string' },
+  'keep-sandbox': { type: 'boolean', default: false },
+  encoding: { type: 'string' },
+  delimiter: { type: 'string' },
+  'email-column': { type: 'string' },
+  'phone-column': { type: 'string' },
+  'country-column': { type: 'string' },
+  'default-country': { type: 'string' },
+  rejects: { type: 'string' },
+  add: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  check: { type: 'boolean', default: false },
+  'list-segments': { type: 'boolean', default: false },
+  version: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false }
+} as const
+
+/** Options that concern reading or syncing an input (all but these): --check and --list-segments take none of them. */
+const NOT_SYNC_OPTIONS: readonly string[] = ['api-url', 'json', 'check', 'list-segments', 'version', 'help']
+const SYNC_OPTIONS = (Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]).filter(
+  (name) => !NOT_SYNC_OPTIONS.includes(name)
+)
 
 /** Whether the arguments ask for JSON, read before (and whether or not) they parse, so that errors can be JSON too. */
 export function wantsJson(argv: readonly string[]): boolean {
@@ -195,32 +207,7 @@ export function wantsJson(argv: readonly string[]): boolean {
  * else `cwd`.
  */
 export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): ParsedArgs {
-  const values = parseOptions(argv, {
-    input: { type: 'string' },
-    'segment-name': { type: 'string' },
-    region: { type: 'string' },
-    'pii-type': { type: 'string' },
-    'batch-size': { type: 'string' },
-    'api-url': { type: 'string' },
-    'audience-name': { type: 'string' },
-    coordinate: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    format: { type: 'string' },
-    'keep-sandbox': { type: 'boolean', default: false },
-    encoding: { type: 'string' },
-    delimiter: { type: 'string' },
-    'email-column': { type: 'string' },
-    'phone-column': { type: 'string' },
-    'country-column': { type: 'string' },
-    'default-country': { type: 'string' },
-    rejects: { type: 'string' },
-    add: { type: 'boolean', default: false },
-    'dry-run': { type: 'boolean', default: false },
-    check: { type: 'boolean', default: false },
-    'list-segments': { type: 'boolean', default: false },
-    version: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false }
-  })
+  const values = parseOptions(argv, OPTIONS)
   if (values.help) return { kind: 'help' }
   if (values.version) return { kind: 'version' }
   const base = env.INIT_CWD || cwd

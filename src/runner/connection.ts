@@ -7,8 +7,7 @@ import {
 } from '@segment/actions-core'
 import { TtdCrmClient } from '../destinations/the-trade-desk-crm/api'
 import { forConnectionTest } from '../destinations/the-trade-desk-crm/errors'
-import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
-import { connectionProblem, inRunnerWords, type CheckWording, type ConnectionProblem } from './messages'
+import { connectionProblem, runnerReason, type CheckWording, type ConnectionProblem } from './messages'
 
 /** Where the runner's own calls to the target go, with which credentials, and how long each may take. */
 export interface TargetAccount {
@@ -39,7 +38,7 @@ export async function checkConnection(
     await clientFor(account).listFirstPage()
     return undefined
   } catch (error) {
-    const reason = inRunnerWords(redactSecrets(forConnectionTest(error).message, [account.token]))
+    const reason = runnerReason(forConnectionTest(error), [account.token])
     return connectionProblem(error, reason, check)
   }
 }

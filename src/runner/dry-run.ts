@@ -1,10 +1,10 @@
 import { REGIONS, type Region } from '../destinations/the-trade-desk-crm/constants'
 import { TtdError } from '../destinations/the-trade-desk-crm/errors'
-import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import { sandboxAccount, startSandbox, type Sandbox } from '../sandbox'
 import { clientFor, type TargetAccount } from './connection'
-import { asEventFailure, inRunnerWords, transientCause } from './messages'
+import { asEventFailure, runnerReason, transientCause } from './messages'
 import type { SyncSummary } from './run-sync'
+import { sandboxSizes } from './segment-sizes'
 
 /**
  * A dry run is the very same sync, sent to a sandbox of the run's own that holds a copy of the target's segment
@@ -35,7 +35,7 @@ export async function copyTarget(
   try {
     listed = await clientFor(account).listSegments()
   } catch (error) {
-    const reason = inRunnerWords(redactSecrets(error instanceof Error ? error.message : String(error), [account.token]))
+    const reason = runnerReason(error, [account.token])
     const cause = error instanceof TtdError ? transientCause(asEventFailure(error)) : undefined
     return {
       problem: {
@@ -76,7 +76,7 @@ export function describeDryRunSegments(
   copy: Sandbox,
   before: Map<string, number> | undefined
 ): void {
-  const received = new Map(copy.segments().map((segment) => [segment.crmDataId, segment.memberCount]))
+  const received = sandboxSizes(copy)
   for (const segment of summary.segments) {
     const id = segment.crmDataId ?? ''
     const wouldSend = received.get(id) ?? 0

@@ -67,6 +67,11 @@ export class InputFile {
     return new InputFile(path, size, () => createReadStream(path, { highWaterMark: 64 * 1024 }))
   }
 
+  /** Whether the input is standard input, which has no size and no name to tell its format by. */
+  get isStdin(): boolean {
+    return this.size === undefined
+  }
+
   /** Bytes read so far (compressed bytes for gzip). */
   position(): number {
     return this.bytesRead

@@ -131,9 +131,10 @@ export async function inspectInput(file: InputFile, request: InputRequest = {}):
     )
   }
   const encoding = choice
-  const text = decodeHead(head, encoding.encoding).replace(/^\uFEFF/, '')
+  // TextDecoder drops a byte order mark of its encoding, the one chooseEncoding took it from.
+  const text = new TextDecoder(encoding.encoding).decode(head)
   const first = text.trimStart().charAt(0)
-  const extension = file.label === 'standard input' ? '' : extname(file.label.replace(/\.gz$/i, '')).toLowerCase()
+  const extension = file.isStdin ? '' : extname(file.label.replace(/\.gz$/i, '')).toLowerCase()
   const csvOnly = csvOptionsGiven(request)
   let format: InputFormat
   if (request.format) format = request.format
@@ -207,10 +208,6 @@ function csvOptionsGiven(request: InputRequest): string | undefined {
   if (request.columns?.phone !== undefined) return '--phone-column'
   if (request.columns?.country !== undefined) return '--country-column'
   return undefined
-}
-
-function decodeHead(head: Buffer, encoding: Encoding): string {
-  return new TextDecoder(encoding).decode(head)
 }
 
 /** One record of the input: an event, a row refused, or an unreadable record, with the lines it spans. */

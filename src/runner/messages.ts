@@ -1,8 +1,9 @@
 import { InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
 import { MIN_DISTINCT_IDENTIFIERS } from '../destinations/the-trade-desk-crm/constants'
-import { describeNetwork, TtdError, type NetworkCause } from '../destinations/the-trade-desk-crm/errors'
+import { describeNetwork, toFailureEntry, TtdError, type NetworkCause } from '../destinations/the-trade-desk-crm/errors'
+import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
-import type { FailureDetails } from './outcomes'
+import { detailsOf, type FailureDetails } from './outcomes'
 import { ADVERTISER_ENV, TOKEN_ENV } from '../cli/command-line'
 
 /**
@@ -40,6 +41,11 @@ export function count(n: number, noun: string): string {
  */
 export function inRunnerWords(reason: string): string {
   return reason.replace(/\s*Segment (?:will retry|retries)[^.]*\./g, '')
+}
+
+/** An error or a message for a person: the secrets scrubbed, in the runner's words. */
+export function runnerReason(error: unknown, secrets: string[]): string {
+  return inRunnerWords(redactSecrets(error instanceof Error ? error.message : String(error), secrets))
 }
 
 /** A failed group as its events' results say it: the code, the status, the destination's reason and its data. */
@@ -271,12 +277,13 @@ export function connectionProblem(error: unknown, reason: string, check: CheckWo
   return { code: 'CONNECTION_FAILED', message: `Checking the credentials with ${where} failed. ${nothing}`, reason }
 }
 
-/** A failed call's data as an event's failure carries it, so that both are worded by the same rules. */
+/**
+ * A failed call's data as an event's failure carries it (the destination's own entry for it, read as the runner
+ * reads every entry), so that both are worded by the same rules.
+ */
 export function asEventFailure(error: TtdError): EventFailure {
-  const details: FailureDetails = { operation: error.operation, host: error.host }
-  if (error.network) details.network = error.network
-  if (error.status !== undefined) details.ttdStatus = error.status
-  return { code: error.code, status: error.segmentStatus, reason: error.message, details }
+  const { status, body } = toFailureEntry(error)
+  return { code: error.code, status, reason: error.message, details: detailsOf(body) }
 }
 
 function capitalized(text: string): string {

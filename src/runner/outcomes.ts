@@ -104,7 +104,8 @@ export function classify(entry: MultiStatusEntry | undefined, event: SegmentEven
   }
 }
 
-function detailsOf(body: Record<string, unknown>): FailureDetails {
+/** The data of a failure entry's body that the runner's messages word. */
+export function detailsOf(body: Record<string, unknown>): FailureDetails {
   const details: FailureDetails = {}
   for (const key of [
     'operation',

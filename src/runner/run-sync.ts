@@ -265,13 +265,10 @@ async function sendWithRetries(
   for (;;) {
     attempts++
     let results: Result[]
+    const sent = pending.map((i) => events[i])
     try {
       results = await request.state.run((stateContext) =>
-        destination.onBatch(
-          pending.map((i) => events[i]),
-          settings,
-          { stateContext, engageDestinationCache: request.engageDestinationCache }
-        )
+        destination.onBatch(sent, settings, { stateContext, engageDestinationCache: request.engageDestinationCache })
       )
     } catch (error) {
       return { ok: false, error, attempts }
@@ -279,11 +276,7 @@ async function sendWithRetries(
       // actions-core keeps every request and response (upload bodies included): let them go after each attempt.
       destination.responses.splice(0)
     }
-    const answered = outcomesOf(
-      results,
-      pending.map((i) => events[i]),
-      request.mapping
-    )
+    const answered = outcomesOf(results, sent, request.mapping)
     pending.forEach(
       (index, j) => (outcomes[index] = { ...answered[j], ...(answered[j].kind === 'failed' ? { attempts } : {}) })
     )

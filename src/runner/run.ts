@@ -7,7 +7,6 @@ import { createTheTradeDeskCrm } from '../destinations/the-trade-desk-crm'
 import type { PiiType } from '../destinations/the-trade-desk-crm/constants'
 import { isLoopbackHost } from '../destinations/the-trade-desk-crm/loopback'
 import { isEmailType } from '../destinations/the-trade-desk-crm/pii'
-import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import { startSandbox, type Sandbox } from '../sandbox'
 import { CoordinationUnavailableError, RedisEngageCache } from '../local-runtime/redis-engage-cache'
 import {
@@ -31,7 +30,7 @@ import {
   count,
   formatCount,
   formatSeconds,
-  inRunnerWords,
+  runnerReason,
   retryNote,
   type CheckWording,
   type ConnectionProblem,
@@ -42,7 +41,7 @@ import { asNativeAudience, createNativeAudience, type NativeAudience } from './n
 import { loadNationalPhones } from './phone-country'
 import { ProgressDisplay } from './progress'
 import { RejectsFile } from './rejects'
-import { segmentSizes } from './segment-sizes'
+import { sandboxSizes, segmentSizes } from './segment-sizes'
 import {
   describeTarget,
   formatSummaryJson,
@@ -168,9 +167,8 @@ class Output {
     return this.failure('input-error', error.code, error.message, EXIT_USAGE, '\nRun with --help for usage.')
   }
 
-  failure(result: string, code: string, message: string, exitCode: number, textTail = '', reason?: string): number {
-    const error = reason === undefined ? { code, message } : { code, message, reason }
-    return this.outcome({ result, ok: false, exitCode, error }, `${message}${textTail}\n`, 'stderr')
+  failure(result: string, code: string, message: string, exitCode: number, textTail = ''): number {
+    return this.outcome({ result, ok: false, exitCode, error: { code, message } }, `${message}${textTail}\n`, 'stderr')
   }
 
   /** A line for the person watching (stderr): progress, warnings, hand-offs. Never on stdout, which may be JSON. */
@@ -234,8 +232,7 @@ function toCopy(connection: Connection, copy: Sandbox): Connection {
     ...connection,
     apiBaseUrl: copy.apiBaseUrl,
     token: copy.token,
-    sandbox: copy,
-    ownSandbox: copy
+    sandbox: copy
   }
 }
 
@@ -337,7 +334,7 @@ async function runCheck(mode: CheckMode, api: ApiTarget, out: Output, deps: Runn
       return out.failure(
         'connection-failed',
         'LISTING_FAILED',
-        `Listing the segments at ${where} failed: ${inRunnerWords(redactSecrets(listed.error, [connection.token]))}`,
+        `Listing the segments at ${where} failed: ${runnerReason(listed.error, [connection.token])}`,
         EXIT_NOT_CONNECTED
       )
     }
@@ -396,17 +393,11 @@ async function runSyncCommand(
   const status = deps.status ?? { replaced: false }
   const progress = new ProgressDisplay(io.stderr, io.stderr.isTTY === true, options.dryRun)
   try {
-    try {
-      // The example audience is not committed: the first plain `npm start` writes it from its seeded generator.
-      if (options.input === EXAMPLE_INPUT.absolute) await ensureExampleAudience()
-      rejects = options.rejects === undefined ? undefined : RejectsFile.create(options.rejects)
-      // Checks that the file is there; reads nothing yet.
-      file = await InputFile.open(options.input, io.stdin)
-    } catch (error) {
-      if (error instanceof UsageError) return out.usageError(error)
-      if (error instanceof InputError) return out.inputError(error)
-      throw error
-    }
+    // The example audience is not committed: the first plain `npm start` writes it from its seeded generator.
+    if (options.input === EXAMPLE_INPUT.absolute) await ensureExampleAudience()
+    rejects = options.rejects === undefined ? undefined : RejectsFile.create(options.rejects)
+    // Checks that the file is there; reads nothing yet.
+    file = await InputFile.open(options.input, io.stdin)
 
     if (options.coordinate) {
       try {
@@ -442,23 +433,14 @@ async function runSyncCommand(
     const settings = settingsFor(syncTo)
 
     if (options.input === STDIN && io.stdin?.isTTY) out.note('Reading events from standard input (end with Ctrl-D).')
-    let shape: InputShape
-    let piiType: PiiType
-    let countries: PhoneCountries | undefined
-    try {
-      shape = await inspectInput(file, {
-        format: options.format,
-        encoding: options.encoding,
-        delimiter: options.delimiter,
-        columns: options.columns
-      })
-      piiType = choosePiiType(options, shape)
-      countries = await phoneCountries(options, shape, piiType)
-    } catch (error) {
-      if (error instanceof UsageError) return out.usageError(error)
-      if (error instanceof InputError) return out.inputError(error)
-      throw error
-    }
+    const shape = await inspectInput(file, {
+      format: options.format,
+      encoding: options.encoding,
+      delimiter: options.delimiter,
+      columns: options.columns
+    })
+    const piiType = choosePiiType(options, shape)
+    const countries = await phoneCountries(options, shape, piiType)
     if (shape.encoding.note)
       warnings.push({ code: 'ENCODING_GUESSED', message: `The input is ${shape.encoding.note}.` })
 
@@ -578,13 +560,16 @@ async function runSyncCommand(
     }
     return report.exitCode
   } catch (error) {
+    // The live progress line goes before the message (finally stops it on the early returns).
     progress.stop()
+    if (error instanceof UsageError) return out.usageError(error)
     if (error instanceof InputError) return out.inputError(error)
     const secrets = connection ? [connection.token] : []
-    const reason = inRunnerWords(redactSecrets(error instanceof Error ? error.message : String(error), secrets))
+    const reason = runnerReason(error, secrets)
     const message = `Sync failed: ${reason}`
     return out.failure('failed', 'UNEXPECTED', message, EXIT_FAILED)
   } finally {
+    progress.stop()
     rejects?.close()
     file?.close()
     await connection?.ownSandbox?.close()
@@ -596,8 +581,8 @@ async function runSyncCommand(
 /** People in each segment of the target, when it tells them (a sandbox; The Trade Desk's API does not). */
 async function sizesAt(connection: Connection): Promise<Map<string, number> | undefined> {
   if (connection.summary.kind === 'the-trade-desk') return undefined
-  const origin = connection.sandbox?.origin ?? new URL(connection.apiBaseUrl).origin
-  return segmentSizes(origin, connection.advertiserId)
+  if (connection.sandbox) return sandboxSizes(connection.sandbox, connection.advertiserId)
+  return segmentSizes(new URL(connection.apiBaseUrl).origin, connection.advertiserId)
 }
 
 /** Each segment's size before and after the sync, where the target tells them; one the sync created had nobody. */

@@ -1,13 +1,19 @@
 import { get } from 'node:http'
+import type { Sandbox } from '../sandbox'
 
 const TIMEOUT_MS = 5_000
 const MAX_BODY_BYTES = 16 * 1024 * 1024
 
+/** People in each segment of a sandbox running in this process, by CrmDataId: read from it, not over HTTP. */
+export function sandboxSizes(sandbox: Sandbox, advertiserId?: string): Map<string, number> {
+  return new Map(sandbox.segments(advertiserId).map((segment) => [segment.crmDataId, segment.memberCount]))
+}
+
 /**
- * People in each segment after the sync, read from a sandbox's inspection API (`GET /_sandbox/segments`), embedded
- * or standalone (both plain http on loopback). The Trade Desk's own API does not report a segment's size, so for it
- * the size stays unknown; so it does when the address answers anything but the sandbox's list. One connection,
- * closed after the answer: nothing is left open behind the runner.
+ * People in each segment, read from a standalone sandbox's inspection API (`GET /_sandbox/segments`, plain http on
+ * loopback). The Trade Desk's own API does not report a segment's size, so for it the size stays unknown; so it does
+ * when the address answers anything but the sandbox's list. One connection, closed after the answer: nothing is left
+ * open behind the runner.
  */
 export async function segmentSizes(origin: string, advertiserId: string): Promise<Map<string, number> | undefined> {
   const url = `${origin}/_sandbox/segments?advertiserId=${encodeURIComponent(advertiserId)}`

@@ -1,10 +1,17 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { MergeMode } from '../destinations/the-trade-desk-crm/constants'
-import { redactSecrets } from '../destinations/the-trade-desk-crm/redact'
 import type { RefusedEvent, UnreadableCode, UnreadableRecord } from './input'
 import { UNREADABLE_REASONS } from './input'
 import { RESULT_CODES } from '../destinations/the-trade-desk-crm/syncAudience/result-codes'
-import { batchErrorMessage, count, eventFailureMessage, formatCount, inRunnerWords, type Wording } from './messages'
+import {
+  batchErrorMessage,
+  count,
+  eventFailureMessage,
+  formatCount,
+  RUNNER_CODES,
+  runnerReason,
+  type Wording
+} from './messages'
 import type { Outcome } from './outcomes'
 
 export interface LeftOutCounts {
@@ -390,7 +397,7 @@ export class SyncTally {
       }
       case 'unmapped': {
         this.leftOut.failed++
-        const code = outcome.code ?? 'MAPPING'
+        const code = outcome.code ?? RUNNER_CODES.mapping
         const message = eventFailureMessage({ code, status: 400, reason: outcome.reason, details: {} }, this.wording)
         this.onReject(line, code, message)
         return this.noteFailure(code, message, this.clean(outcome.reason), 1, line)
@@ -421,7 +428,7 @@ export class SyncTally {
    * meant for Segment's pipeline become the runner's.
    */
   private clean(message: string): string {
-    const text = inRunnerWords(redactSecrets(message, this.secrets))
+    const text = runnerReason(message, this.secrets)
     return text.length > MAX_MESSAGE_LENGTH ? text.slice(0, MAX_MESSAGE_LENGTH) + '…' : text
   }
 }
