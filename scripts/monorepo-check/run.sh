@@ -96,7 +96,9 @@ TS
 
 cd "$pkg"
 failed=0
-tsc_out=$("$work/node_modules/.bin/tsc" -p tsconfig.json --noEmit 2>&1)
+# One tsc run checks the folder and emits the JavaScript the definition check loads (tsc emits despite errors).
+rm -rf "$work/out"
+tsc_out=$("$work/node_modules/.bin/tsc" -p tsconfig.json --outDir "$work/out" --sourceMap false 2>&1)
 tsc_errors=$(printf '%s\n' "$tsc_out" | grep -c 'error TS')
 if [ "$tsc_errors" -gt 0 ]; then
   failed=1
@@ -114,7 +116,6 @@ if [ $jest_rc -ne 0 ]; then
   printf '%s\n' "$jest_out" | grep -E '^(FAIL|  ●)' | head -40
 fi
 
-"$work/node_modules/.bin/tsc" -p tsconfig.json --outDir "$work/out" --declaration false --sourceMap false >/dev/null 2>&1
 validate_out=$(NODE_PATH="$work/node_modules" node "$here/validate-definition.js" "$work/out/destinations/$slug/index.js" 2>&1)
 validate_rc=$?
 [ $validate_rc -ne 0 ] && failed=1
