@@ -1,4 +1,5 @@
 import type { PhoneNumberUtil as PhoneNumberUtilType } from 'google-libphonenumber'
+import type { NormalizeResult } from '../destinations/the-trade-desk-crm/pii'
 
 /**
  * Phone numbers as people store them: national numbers (`06 12 34 56 78`, `(415) 555-0100`) with the country in
@@ -7,8 +8,6 @@ import type { PhoneNumberUtil as PhoneNumberUtilType } from 'google-libphonenumb
  * library and the country table are loaded only when one of those options is given (`loadNationalPhones`), so a
  * run without them pays nothing for them.
  */
-
-export type PhoneResult = { ok: true; value: string } | { ok: false; reason: string }
 
 /** A SHA-256 digest (64 hex, or 44 base64): sent as it is, never read as a number. */
 const DIGEST = /^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/
@@ -53,7 +52,7 @@ export class NationalPhones {
    * back as it is, for the destination to judge. A number that is not a possible one in its country, or a country
    * value that is no code, comes back refused with a reason that names the problem and the country, never the value.
    */
-  normalize(raw: string, country: string | undefined, defaultCountry: string | undefined): PhoneResult {
+  normalize(raw: string, country: string | undefined, defaultCountry: string | undefined): NormalizeResult {
     if (raw.trim() === '' || hasCountryCode(raw)) return { ok: true, value: raw }
     let region = defaultCountry
     if (country !== undefined && country.trim() !== '') {

@@ -74,8 +74,7 @@ async function main(): Promise<void> {
   }
   const ttlSeconds = integer(args, 'drop-ttl-seconds')
   const token = args.get('token')
-  const accounts: SandboxAccount[] | undefined =
-    token === undefined && !args.has('advertiser-id') ? undefined : [sandboxAccount(token, args.get('advertiser-id'))]
+  const accounts: SandboxAccount[] = [sandboxAccount(token, args.get('advertiser-id'))]
   const port = portOption(args)
   const sandbox = await startSandbox({
     port,

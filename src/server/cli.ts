@@ -59,10 +59,9 @@ async function main(): Promise<number> {
     process.stderr.write(`--token and --advertiser-id set up the embedded sandbox: add --sandbox.\n\n${USAGE}`)
     return 2
   }
-  // Fixed credentials make the README's curl examples run as written; by default the sandbox makes up a token.
-  const fixed = values.token !== undefined || values['advertiser-id'] !== undefined
+  // Fixed credentials make the README's curl examples run as written; without them the sandbox makes up a token.
   const sandbox: Sandbox | undefined = values.sandbox
-    ? await startSandbox(fixed ? { accounts: [sandboxAccount(values.token, values['advertiser-id'])] } : {})
+    ? await startSandbox({ accounts: [sandboxAccount(values.token, values['advertiser-id'])] })
     : undefined
   const definition = sandbox
     ? createTheTradeDeskCrm({ apiBaseUrl: sandbox.apiBaseUrl, allowLoopbackHttpDrops: true })

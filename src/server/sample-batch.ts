@@ -5,7 +5,7 @@ import { engageEvent } from '../engage-events/engage-event'
 /** People in the sample batch: above The Trade Desk's minimum of 1,500 distinct identifiers per upload. */
 export const SAMPLE_BATCH_PEOPLE = 1_600
 /** The Engage audience key the sample's events carry, which names the segment they create. */
-export const SAMPLE_AUDIENCE_KEY = 'serve_example_audience'
+const SAMPLE_AUDIENCE_KEY = 'serve_example_audience'
 
 /**
  * Writes the body of a `POST /syncAudience` that works as it is against this server's embedded sandbox: its
