@@ -18,13 +18,20 @@ export function runnerHarness() {
     current = undefined
   })
   afterAll(() => files.cleanup())
+  const sandbox = (): Sandbox => {
+    if (!current) throw new Error('The sandbox exists only inside a test.')
+    return current
+  }
 
   return {
     files,
     /** This test's sandbox. */
     get sandbox(): Sandbox {
-      if (!current) throw new Error('The sandbox exists only inside a test.')
-      return current
+      return sandbox()
+    },
+    /** The environment holding this test's sandbox's credentials, for a run against it as a standalone target. */
+    credentials() {
+      return { TTD_AUTH_TOKEN: sandbox().token, TTD_ADVERTISER_ID: sandbox().advertiserId }
     },
     async runner(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<RunnerDeps> = {}) {
       const output = captureIo()

@@ -1,7 +1,8 @@
 import Redis from 'ioredis'
 import { MemoryEngageCache } from '../memory-engage-cache'
 import { CoordinationUnavailableError, RedisEngageCache } from '../redis-engage-cache'
-import { freePort, startRedis, type RedisProcess } from './helpers/redis-server'
+import { startRedis, type RedisProcess } from './helpers/redis-server'
+import { freePort } from '../../testing/spawn-cli'
 
 describe('MemoryEngageCache', () => {
   it('sets a key only when absent, and again once it expired', async () => {

@@ -7,7 +7,7 @@ import { runnerHarness } from '../../testing/runner-harness'
 import { freePort } from '../../testing/spawn-cli'
 
 const harness = runnerHarness()
-const { files, runner } = harness
+const { files, runner, credentials } = harness
 
 /** With --json: exactly one JSON object on stdout, and the exit code it states. */
 async function json(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
@@ -16,8 +16,6 @@ async function json(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcom
   expect(outcome.exitCode).toBe(result.code)
   return outcome
 }
-
-const standalone = () => ({ TTD_AUTH_TOKEN: harness.sandbox.token, TTD_ADVERTISER_ID: harness.sandbox.advertiserId })
 
 describe('where the data went', () => {
   it('names the embedded sandbox, and warns that TTD credentials in the environment were not used', async () => {
@@ -89,7 +87,7 @@ describe('--check and --list-segments', () => {
     expect(embedded.stdout).toMatch(
       /^Connected: the TTD sandbox embedded in this run .* accepts the token for advertiser "sandbox-advertiser"\.\n$/
     )
-    expect(await json(['--check', '--api-url', harness.sandbox.apiBaseUrl], standalone())).toEqual({
+    expect(await json(['--check', '--api-url', harness.sandbox.apiBaseUrl], credentials())).toEqual({
       result: 'connected',
       ok: true,
       exitCode: EXIT_OK,
@@ -107,7 +105,7 @@ describe('--check and --list-segments', () => {
       /does not know advertiser "nobody": check TTD_ADVERTISER_ID/
     ]
   ])('fails with exit 6 for %s, never echoing the token', async (_name, override, code, message) => {
-    const env = { ...standalone(), ...override }
+    const env = { ...credentials(), ...override }
     const outcome = await json(['--check', '--api-url', harness.sandbox.apiBaseUrl], env)
     expect(outcome).toMatchObject({
       result: 'connection-failed',
@@ -122,7 +120,7 @@ describe('--check and --list-segments', () => {
 
   it('says it cannot reach an address where nothing listens, and that this says nothing about the token', async () => {
     const url = `http://127.0.0.1:${await freePort()}/v3`
-    const outcome = await json(['--check', '--api-url', url], standalone())
+    const outcome = await json(['--check', '--api-url', url], credentials())
     expect(outcome).toMatchObject({ exitCode: EXIT_NOT_CONNECTED, error: { code: 'TTD_UNREACHABLE' } })
     expect(outcome.error?.message).toMatch(/^Cannot reach the TTD sandbox at .* This says nothing about the token/)
     expect(outcome.error?.reason).not.toMatch(/Segment will retry/)
@@ -138,7 +136,7 @@ describe('--check and --list-segments', () => {
       '1 CRM Data Segment of advertiser "sandbox-advertiser" at the TTD sandbox embedded in this run ' +
         `(${harness.sandbox.apiBaseUrl}), discarded when the runner exits:\n  Loyal buyers (US, CrmDataId ${segment.crmDataId})\n`
     )
-    expect(await json(['--list-segments', '--api-url', harness.sandbox.apiBaseUrl], standalone())).toMatchObject({
+    expect(await json(['--list-segments', '--api-url', harness.sandbox.apiBaseUrl], credentials())).toMatchObject({
       result: 'segments',
       segments: [{ name: 'Loyal buyers', label: `Loyal buyers (US, CrmDataId ${segment.crmDataId})` }]
     })

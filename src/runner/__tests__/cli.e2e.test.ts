@@ -262,8 +262,7 @@ describe('an honest result', () => {
 
   it('prints the size of the segment a standalone sandbox holds after the sync', async () => {
     const input = files.write('standalone.jsonl', toJsonl(audienceMix({ members: 1550, duplicates: 10 }).events))
-    const env = { TTD_AUTH_TOKEN: harness.sandbox.token, TTD_ADVERTISER_ID: harness.sandbox.advertiserId }
-    const result = await runner(['--input', input, '--api-url', harness.sandbox.apiBaseUrl], env)
+    const result = await runner(['--input', input, '--api-url', harness.sandbox.apiBaseUrl], harness.credentials())
     expect(result.code).toBe(EXIT_OK)
     expect(result.stdout).toMatch(/\(created\), now 1,550 people/)
     expect(result.stdout).toContain(`Target:      the TTD sandbox at ${harness.sandbox.apiBaseUrl}, on this machine\n`)

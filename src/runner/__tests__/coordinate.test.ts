@@ -1,5 +1,5 @@
 import { startSandbox, type Sandbox } from '../../sandbox'
-import { freePort } from '../../local-runtime/__tests__/helpers/redis-server'
+import { freePort } from '../../testing/spawn-cli'
 import { isLoopbackHttp, parseRunnerArgs, UsageError } from '../args'
 import { EXIT_USAGE, runRunner } from '../run'
 import { audienceMix, captureIo, tempDir, toJsonl } from '../../testing/audience-fixtures'

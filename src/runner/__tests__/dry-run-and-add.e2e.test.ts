@@ -14,7 +14,7 @@ const { files, runner } = harness
 function standalone(): { args: string[]; env: NodeJS.ProcessEnv } {
   return {
     args: ['--api-url', harness.sandbox.apiBaseUrl],
-    env: { TTD_AUTH_TOKEN: harness.sandbox.token, TTD_ADVERTISER_ID: harness.sandbox.advertiserId }
+    env: harness.credentials()
   }
 }
 
@@ -35,8 +35,8 @@ function input(name: string, events: SegmentEvent[]): string {
 }
 
 /** A segment of `members` people, synced for real before the test's run. */
-async function existingSegment(members: number, tag = 'old') {
-  const result = await run(['--input', input(`${tag}.jsonl`, audienceMix({ members, tag }).events)])
+async function existingSegment(members: number) {
+  const result = await run(['--input', input('old.jsonl', audienceMix({ members, tag: 'old' }).events)])
   expect(result.code).toBe(EXIT_OK)
   const [segment] = harness.sandbox.segments()
   return { ...segment, members: new Set(harness.sandbox.members(segment.crmDataId)) }

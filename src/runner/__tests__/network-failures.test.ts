@@ -8,12 +8,7 @@ import { runnerHarness } from '../../testing/runner-harness'
 import { freePort } from '../../testing/spawn-cli'
 
 const harness = runnerHarness()
-const { files, runner } = harness
-
-const credentials = () => ({
-  TTD_AUTH_TOKEN: harness.sandbox.token,
-  TTD_ADVERTISER_ID: harness.sandbox.advertiserId
-})
+const { files, runner, credentials } = harness
 
 /** A server that accepts connections and never answers, as a hung API or a black-holing proxy does. */
 async function silentServer(): Promise<{ url: string; close(): Promise<void> }> {

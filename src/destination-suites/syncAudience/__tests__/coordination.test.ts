@@ -4,13 +4,8 @@ import { SEGMENT_CLAIM_SECONDS, SYNC_WINDOW_HOURS } from '../../../destinations/
 import { enteredBatch } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
 import { FakeTtd, ADV } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/fake-ttd'
 import { freshMachine } from '../../machines'
+import { clock, HOUR } from '../../clock'
 import type { EventResult } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
-
-/** A clock the test moves by hand, so claims and windows expire without waiting. */
-function clock() {
-  const c = { now: Date.parse('2026-11-28T00:00:00Z'), advance: (ms: number) => (c.now += ms) }
-  return c
-}
 
 const body = (results: EventResult[]) => results[0].body as { crmDataId: string; mergeMode: string }
 
@@ -136,7 +131,7 @@ describe('several machines sharing only the runtime cache', () => {
 
     await machines[0].run(slices[0])
     await machines[1].run(slices[1])
-    time.advance(SYNC_WINDOW_HOURS * 3_600_000 + 1)
+    time.advance(SYNC_WINDOW_HOURS * HOUR + 1)
     const nextDay = await machines[1].run(slices[2])
 
     expect(ttd.mergeModes()).toEqual(['Replace', 'Add', 'Replace'])

@@ -16,14 +16,7 @@ import {
 } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/fake-ttd'
 import { enteredBatch } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
 import { runBatch } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
-
-const HOUR = 3_600_000
-
-/** A clock the test moves by hand, so TTLs expire without waiting. */
-function clock(start = Date.parse('2026-11-28T00:00:00Z')) {
-  const c = { now: start, advance: (ms: number) => (c.now += ms) }
-  return c
-}
+import { clock, HOUR } from '../../clock'
 
 function nockDropAndUpload(crmDataId: string, capture: Captured, n: number, status = 200): void {
   nockDrop(crmDataId, capture, `/upload/${crmDataId}/${n}`)

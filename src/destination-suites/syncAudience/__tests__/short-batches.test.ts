@@ -1,31 +1,19 @@
 import { StateContextStore } from '../../../local-runtime/state-context-store'
 import { MemoryEngageCache } from '../../../local-runtime/memory-engage-cache'
 import { MIN_DISTINCT_IDENTIFIERS, SYNC_WINDOW_HOURS } from '../../../destinations/the-trade-desk-crm/constants'
-import { normalizeEmail, sha256Base64 } from '../../../destinations/the-trade-desk-crm/pii'
 import { emailOf, enteredBatch, mapping } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/events'
 import { FakeTtd } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/fake-ttd'
 import { freshMachine } from '../../machines'
+import { clock, HOUR } from '../../clock'
+import { memberKeyOfEmail } from '../../../testing/audience-fixtures'
 import {
   expectEachResult,
   runBatch,
   type EventResult
 } from '../../../destinations/the-trade-desk-crm/__tests__/__helpers__/run-batch'
 
-const HOUR = 3_600_000
-
-function clock() {
-  const c = { now: Date.parse('2026-11-28T00:00:00Z'), advance: (ms: number) => (c.now += ms) }
-  return c
-}
-
 type Body = { mergeMode: string; distinctIdentifiers: number; topUpIdentifiers: number; pooledIdentifiers: number }
 const body = (results: EventResult[]) => results[0].body as Body
-
-function hashedLine(i: number): string {
-  const normalized = normalizeEmail(emailOf(i))
-  if (!normalized.ok) throw new Error('test email does not normalize')
-  return sha256Base64(normalized.value)
-}
 
 /** One machine on the stateContext path (no cache), with a clock the test moves. */
 function stateMachine(time = clock(), options = {}) {
@@ -45,12 +33,12 @@ describe('a short batch inside an open window', () => {
     expect(body(first)).toMatchObject({ mergeMode: 'Replace', distinctIdentifiers: 3000, topUpIdentifiers: 0 })
     expect(body(short)).toMatchObject({ mergeMode: 'Add', distinctIdentifiers: 1000, topUpIdentifiers: 500 })
     expect(short.every((result) => result.status === 200)).toBe(true)
-    expect(short[0].sent).toBe(hashedLine(3000))
+    expect(short[0].sent).toBe(memberKeyOfEmail(emailOf(3000)))
 
     const upload = ttd.uploads.get(1) as string[]
     expect(new Set(upload).size).toBe(MIN_DISTINCT_IDENTIFIERS)
     const replaced = new Set(ttd.uploads.get(0))
-    const own = new Set(Array.from({ length: 1000 }, (_, i) => hashedLine(3000 + i)))
+    const own = new Set(Array.from({ length: 1000 }, (_, i) => memberKeyOfEmail(emailOf(3000 + i))))
     const extra = upload.filter((line) => !own.has(line))
     expect(extra).toHaveLength(500)
     expect(extra.every((line) => replaced.has(line))).toBe(true)

@@ -9,11 +9,10 @@ import {
   nockCreate,
   nockListingPages,
   nockSegments,
+  segment,
   unmatchedRequests
 } from './__helpers__/fake-ttd'
 import { SETTINGS } from './__helpers__/events'
-
-const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
 function createAudience(audienceName: string, audienceSettings: Record<string, unknown> | null = { region: 'US' }) {
   return createTestIntegration(definition).createAudience({

@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto'
 import { toUploadBody } from '../engine/upload'
+import { expectedHash } from './__helpers__/pii-checks'
 
 describe('toUploadBody', () => {
   it('writes one line per identifier, each ending with a newline, as the UTF-8 bytes of the text', () => {
-    const digests = Array.from({ length: 300 }, (_, i) =>
-      createHash('sha256').update(`person${i}@example.com`).digest('base64')
-    )
+    const digests = Array.from({ length: 300 }, (_, i) => expectedHash(`person${i}@example.com`))
     const body = toUploadBody(digests, 'EmailHashedUnifiedId2')
     expect(body.equals(Buffer.from(digests.join('\n') + '\n', 'utf8'))).toBe(true)
     expect(body.length).toBe(300 * 45)

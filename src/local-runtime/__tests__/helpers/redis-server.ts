@@ -3,8 +3,6 @@ import { existsSync } from 'node:fs'
 import { connect } from 'node:net'
 import { endProcess, freePort } from '../../../testing/spawn-cli'
 
-export { freePort }
-
 /** Debian's package installs it here (`.ci/run` installs the package when it is missing); else from PATH. */
 export const REDIS_SERVER_BIN = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server'
 

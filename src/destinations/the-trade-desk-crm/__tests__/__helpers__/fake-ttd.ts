@@ -29,6 +29,13 @@ const created = (crmDataId: string, firstPartyDataId = 42): CreateSegmentRespons
 })
 const dropLocation = (referenceId: string, url: string): DropResponse => ({ ReferenceId: referenceId, Url: url })
 
+/** A segment as TTD's listing shows it. */
+export const segment = (id: string, name: string, region = 'US') => ({
+  CrmDataId: id,
+  SegmentName: name,
+  Region: region
+})
+
 /**
  * The headers of a request that reached an interceptor, one text each: nock 13 hands node-fetch's headers over as
  * arrays, nock 14 as text.
@@ -116,7 +123,7 @@ export function nockUpload(capture: Captured, dropPath: string, status = 200): v
 
 /** The whole happy path for an existing segment: listing, drop, upload. */
 export function nockExistingSegmentFlow(crmDataId: string, capture: Captured, region = 'US'): void {
-  nockSegments([{ CrmDataId: crmDataId, SegmentName: 'High Value', Region: region }])
+  nockSegments([segment(crmDataId, 'High Value', region)])
   nockDrop(crmDataId, capture)
   nockUpload(capture, `/upload/${crmDataId}`)
 }
@@ -234,7 +241,7 @@ export class FakeTtd {
   }
 
   seedSegment(id: string, name: string, region = 'US'): void {
-    this.segments.push({ CrmDataId: id, SegmentName: name, Region: region })
+    this.segments.push(segment(id, name, region))
     this.members.set(id, new Set())
   }
 

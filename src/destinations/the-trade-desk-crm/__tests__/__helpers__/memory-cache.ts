@@ -5,13 +5,10 @@ import { MemoryStore } from '../../engine/store'
  * The runtime's engageDestinationCache, for tests inside this folder: the destination's own in-memory atomic store
  * behind the cache's four methods. Several destination instances handed the same object share it, as machines do.
  */
-export function memoryCache(
-  store = new MemoryStore(),
-  limits: { maxExpirySeconds?: number; maxValueSizeBytes?: number } = {}
-): EngageDestinationCache & { store: MemoryStore } {
+export function memoryCache(limits: { maxValueSizeBytes?: number } = {}): EngageDestinationCache {
+  const store = new MemoryStore()
   return {
-    store,
-    maxExpirySeconds: limits.maxExpirySeconds ?? 7 * 24 * 3600,
+    maxExpirySeconds: 7 * 24 * 3600,
     maxValueSizeBytes: limits.maxValueSizeBytes ?? 64 * 1024,
     getByKey: async (key) => (await store.get(key)) ?? null,
     setByKey: async (key, value, seconds) => {

@@ -20,7 +20,7 @@ export function valueOf(result: NormalizeResult): string {
 
 /** Marker that no English sentence contains: a window holding it that shows up in a reason is a real leak. */
 export const MARKER = 'zq'
-export const WINDOW = 8
+const WINDOW = 8
 
 /**
  * The first piece of `input` that `reason` repeats, or undefined. Looks at the input as given, trimmed and

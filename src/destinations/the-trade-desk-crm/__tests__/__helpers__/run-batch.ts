@@ -26,7 +26,6 @@ export async function runBatch(
     mapping?: JSONObject
     state?: StateInvocations
     stateContext?: StateContext
-    settings?: typeof SETTINGS
   } = {}
 ): Promise<EventResult[]> {
   const integration = createTestIntegration(definition)
@@ -34,7 +33,7 @@ export async function runBatch(
     integration.testBatchAction('syncAudience', {
       events,
       mapping: options.mapping ?? mapping(),
-      settings: options.settings ?? SETTINGS,
+      settings: SETTINGS,
       useDefaultMappings: true,
       stateContext
     })

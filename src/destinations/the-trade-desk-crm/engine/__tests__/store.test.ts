@@ -14,8 +14,8 @@ function invocationState(request: Record<string, string> = {}) {
   return { context, writes }
 }
 
-function cacheOver(store = new MemoryStore(), overrides: Record<string, unknown> = {}) {
-  return { ...memoryCache(store, { maxValueSizeBytes: 32 * 1024 }), ...overrides }
+function cacheOver(overrides: Record<string, unknown> = {}) {
+  return { ...memoryCache({ maxValueSizeBytes: 32 * 1024 }), ...overrides }
 }
 
 describe('the stateContext as a store: request in, response out', () => {
@@ -69,7 +69,7 @@ describe('the runtime cache as a store', () => {
 
   it('caps every expiry at the cache’s maxExpirySeconds', async () => {
     const seen: number[] = []
-    const cache = cacheOver(new MemoryStore(), {
+    const cache = cacheOver({
       maxExpirySeconds: 8 * 3600,
       setByKey: async (_k: string, _v: string, seconds?: number) => (seen.push(seconds ?? -1), true)
     })
@@ -81,7 +81,7 @@ describe('the runtime cache as a store', () => {
     ['no cache', undefined],
     ['actions-core’s empty stand-in', {}],
     ['a cache without its methods', { getByKey: 'nope' }],
-    ['a cache whose expiries cannot hold a 6-hour window', cacheOver(new MemoryStore(), { maxExpirySeconds: 3600 })]
+    ['a cache whose expiries cannot hold a 6-hour window', cacheOver({ maxExpirySeconds: 3600 })]
   ])('is not used for %s: the stateContext is', (_label, cache) => {
     const { context } = invocationState()
     expect(cacheStore(cache)).toBeUndefined()
@@ -95,7 +95,7 @@ describe('the runtime cache as a store', () => {
   })
 
   it('turns a failing cache call into a coordination error the batch retries', async () => {
-    const store = cacheStore(cacheOver(new MemoryStore(), { getByKey: async () => Promise.reject(new Error('down')) }))!
+    const store = cacheStore(cacheOver({ getByKey: async () => Promise.reject(new Error('down')) }))!
     const error = await store.get('k').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CoordinationError)
     expect(error).toMatchObject({ code: 'STORE_FAILED', status: 503 })

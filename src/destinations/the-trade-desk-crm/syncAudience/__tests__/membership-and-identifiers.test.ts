@@ -8,8 +8,7 @@ const NOT_MEMBER_BODY = { code: RESULT_CODES.notInAudience, message: LEFT_OUT_NO
 import { audienceEvent, emailOf, enteredBatch, mapping, SETTINGS } from '../../__tests__/__helpers__/events'
 import { newCapture, nockExistingSegmentFlow, uploadedLines } from '../../__tests__/__helpers__/fake-ttd'
 import { runBatch } from '../../__tests__/__helpers__/run-batch'
-
-const sha256b64 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64')
+import { expectedHash } from '../../__tests__/__helpers__/pii-checks'
 
 describe('membership', () => {
   it('leaves exited members out of the upload and reports them as left out', async () => {
@@ -23,7 +22,7 @@ describe('membership', () => {
 
     const lines = uploadedLines(capture)
     expect(lines).toHaveLength(1500)
-    expect(lines).not.toContain(sha256b64('gone1@example.com'))
+    expect(lines).not.toContain(expectedHash('gone1@example.com'))
     expect(results.slice(1500)).toEqual([
       { status: 200, sent: {}, body: NOT_MEMBER_BODY },
       { status: 200, sent: {}, body: NOT_MEMBER_BODY }
@@ -46,7 +45,7 @@ describe('membership', () => {
     const results = await runBatch(events)
 
     expect(uploadedLines(capture)).toHaveLength(1500)
-    expect(uploadedLines(capture)).not.toContain(sha256b64('left@example.com'))
+    expect(uploadedLines(capture)).not.toContain(expectedHash('left@example.com'))
     expect(results[1500]).toEqual({ status: 200, sent: {}, body: NOT_MEMBER_BODY })
     expect(results[0].status).toBe(200)
   })
@@ -106,7 +105,7 @@ describe('identifiers', () => {
     nockExistingSegmentFlow('crm-1', capture)
     const results = await runBatch([audienceEvent('  Jane.Doe+ads@Gmail.com '), ...enteredBatch(1500)])
 
-    const expected = sha256b64('janedoe@gmail.com')
+    const expected = expectedHash('janedoe@gmail.com')
     expect(expected).toHaveLength(44)
     expect(results[0]).toMatchObject({ status: 200, sent: expected })
     expect(uploadedLines(capture)[0]).toBe(expected)
@@ -151,7 +150,7 @@ describe('identifiers', () => {
     nockExistingSegmentFlow('crm-1', capture)
     const digest = createHash('sha256').update('prehashed@example.com').digest()
     const hexInput = digest.toString('hex').toUpperCase()
-    const otherDigest = sha256b64('other@example.com')
+    const otherDigest = expectedHash('other@example.com')
     const results = await runBatch([audienceEvent(hexInput), audienceEvent(otherDigest), ...enteredBatch(1500)])
 
     expect(results[0].sent).toBe(digest.toString('base64'))
@@ -159,13 +158,13 @@ describe('identifiers', () => {
     const lines = uploadedLines(capture)
     expect(lines).toContain(digest.toString('base64'))
     expect(lines).toContain(otherDigest)
-    expect(lines).not.toContain(sha256b64(hexInput.toLowerCase()))
+    expect(lines).not.toContain(expectedHash(hexInput.toLowerCase()))
   })
 
   it('refuses hashed-looking input for plain types', async () => {
     const capture = newCapture()
     nockExistingSegmentFlow('crm-1', capture)
-    const hashed = sha256b64('someone@example.com')
+    const hashed = expectedHash('someone@example.com')
     const results = await runBatch([audienceEvent(hashed), ...enteredBatch(1500)], {
       mapping: mapping({ pii_type: 'Email' })
     })
@@ -189,7 +188,7 @@ describe('identifiers', () => {
       mapping: mapping({ pii_type: 'PhoneNumberHashedUnifiedId2' })
     })
     expect(results[0]).toMatchObject({ status: 400, errormessage: expect.stringContaining('must start with +') })
-    expect(results[1].sent).toBe(sha256b64('+14155500000'))
+    expect(results[1].sent).toBe(expectedHash('+14155500000'))
     expect(uploadedLines(capture)).toHaveLength(1500)
   })
 })

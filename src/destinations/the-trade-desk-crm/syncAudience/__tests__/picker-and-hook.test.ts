@@ -8,13 +8,12 @@ import {
   nockCreate,
   nockListingPages,
   nockSegments,
+  segment,
   unmatchedRequests
 } from '../../__tests__/__helpers__/fake-ttd'
 import { SETTINGS } from '../../__tests__/__helpers__/events'
 
 const unmatched = unmatchedRequests()
-
-const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
 async function pickSegmentName(settings: Record<string, unknown> = SETTINGS): Promise<DynamicFieldResponse> {
   const result = await createTestIntegration(definition).testDynamicField('syncAudience', 'name', {

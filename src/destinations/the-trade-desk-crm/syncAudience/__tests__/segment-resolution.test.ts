@@ -8,12 +8,11 @@ import {
   nockDrop,
   nockSegments,
   nockUpload,
+  segment,
   uploadedLines
 } from '../../__tests__/__helpers__/fake-ttd'
 import { audienceEvent, emailOf, enteredBatch, mapping } from '../../__tests__/__helpers__/events'
 import { expectEachResult, runBatch } from '../../__tests__/__helpers__/run-batch'
-
-const segment = (id: string, name: string, region = 'US') => ({ CrmDataId: id, SegmentName: name, Region: region })
 
 describe('finding the CRM segment', () => {
   it('uses external_id as the CrmDataId without listing or creating', async () => {
