@@ -1,11 +1,10 @@
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { DestinationOptions } from '../destinations/the-trade-desk-crm'
 import type { MemoryEngageCache } from '../local-runtime/memory-engage-cache'
 import type { StateInvocation } from '../local-runtime/state-context-store'
 import type { EventAnswer } from './delivery'
+import { compiledTool } from '../testing/spawn-cli'
 import type { FromHost, ToHost } from './machine-protocol'
 
 /** One invocation of the destination, as the simulation hands it to a machine. */
@@ -29,47 +28,6 @@ export interface MachineAnswer {
   threw: boolean
 }
 
-const HOST = join(__dirname, 'machine-host.ts')
-
-/**
- * What the host thread runs first, as plain JavaScript (the thread starts outside jest's transform): a loader for the
- * project's TypeScript files, transpiled file by file with TypeScript itself as ts-jest does, then the host. Like
- * jest's, its output is kept on disk under a digest of the source and the compiler's version, so a run whose files
- * did not change never loads the compiler.
- */
-const BOOTSTRAP = `
-const { workerData, threadId } = require('node:worker_threads')
-const Module = require('node:module')
-const { createHash } = require('node:crypto')
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs')
-const { join } = require('node:path')
-const load = Module.createRequire(workerData.host)
-const version = load('typescript/package.json').version
-let ts
-Module._extensions['.ts'] = (module, file) => {
-  const source = readFileSync(file, 'utf8')
-  const digest = createHash('sha256').update(version + '\\0' + file + '\\0' + source).digest('hex')
-  const kept = join(workerData.cacheDir, digest + '.js')
-  let code
-  try {
-    code = readFileSync(kept, 'utf8')
-  } catch {
-    ts = ts || load('typescript')
-    const compilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true }
-    code = ts.transpileModule(source, { fileName: file, compilerOptions }).outputText
-    mkdirSync(workerData.cacheDir, { recursive: true })
-    const partial = kept + '.' + process.pid + '.' + threadId
-    writeFileSync(partial, code)
-    renameSync(partial, kept)
-  }
-  module._compile(code, file)
-}
-load(workerData.host)
-`
-
-/** Where the host keeps transpiled files between runs. */
-const CACHE_DIR = join(tmpdir(), 'ttd-crm-simulation-transpiled')
-
 interface Running {
   call: MachineCall
   resolve(answer: MachineAnswer): void
@@ -78,7 +36,9 @@ interface Running {
 
 /** The thread that hosts a test file's machines (see machine-host.ts), and the invocations it runs. */
 class MachineHost {
-  private readonly worker = new Worker(BOOTSTRAP, { eval: true, workerData: { host: HOST, cacheDir: CACHE_DIR } })
+  // The compiled host (dist-tools/, which the e2e project's global setup builds when the sources changed), as the
+  // tests' child processes run: a thread starts outside jest's transform.
+  private readonly worker = new Worker(compiledTool('src/simulation/machine-host.ts'))
   private readonly running = new Map<number, Running>()
   /** Syncs whose events the host holds: each sync's events cross once. */
   private readonly syncs = new Set<string>()
